@@ -1,0 +1,21 @@
+"""Tracking metrics (HOTA, CLEAR/MOTA, Identity/IDF1) on in-memory tables, via TrackEval."""
+
+from spamlabels.eval.metrics import (
+    SUMMARY_FIELDS,
+    EvalError,
+    EvalResult,
+    evaluate,
+    evaluate_sequence,
+    preprocess_sequence,
+    summarize,
+)
+
+__all__ = [
+    "SUMMARY_FIELDS",
+    "EvalError",
+    "EvalResult",
+    "evaluate",
+    "evaluate_sequence",
+    "preprocess_sequence",
+    "summarize",
+]

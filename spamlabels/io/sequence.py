@@ -1,0 +1,235 @@
+"""MOTChallenge sequence folders, ``seqinfo.ini``, seqmaps and dataset layouts.
+
+A sequence folder holds ``seqinfo.ini``, ``img1/`` (frames), ``gt/gt.txt`` (when labelled) and
+``det/det.txt`` (detections). Layouts understood by :func:`discover_sequences`:
+
+- MOTChallenge (MOT15/16/17/20): ``{root}/{train,test}/{SEQ}/``; seqmaps ``{name}.txt`` with a
+  ``name`` header then one sequence per line.
+- DanceTrack: ``{root}/{train,val,test}/dancetrackXXXX/`` with 8-digit frame names and seqmaps
+  ``{split}_seqmap.txt`` in the root.
+- Any folder that directly contains sequence folders, or is one.
+"""
+
+from __future__ import annotations
+
+import configparser
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spamlabels.core import DataFormatError, Detections, Half, Tracks, take_half
+from spamlabels.io._atomic import atomic_write
+from spamlabels.io.mot import read_det, read_gt
+
+__all__ = [
+    "MOTSequence",
+    "SeqInfo",
+    "discover_sequences",
+    "read_seqinfo",
+    "read_seqmap",
+    "write_seqinfo",
+    "write_seqmap",
+]
+
+_REQUIRED = ("name", "imDir", "frameRate", "seqLength", "imWidth", "imHeight", "imExt")
+
+
+@dataclass(frozen=True)
+class SeqInfo:
+    """The ``[Sequence]`` section of ``seqinfo.ini``."""
+
+    name: str
+    frame_rate: float
+    """Frames per second (``frameRate``); MOT17-05 is 14, most others 25 or 30."""
+    seq_length: int
+    """Number of frames (``seqLength``); frames are numbered ``1 .. seq_length``."""
+    im_width: int
+    im_height: int
+    im_dir: str = "img1"
+    im_ext: str = ".jpg"
+
+    def with_length(self, seq_length: int, name: str | None = None) -> SeqInfo:
+        """A copy with another length (and name), e.g. for a half split."""
+        return SeqInfo(
+            name or self.name,
+            self.frame_rate,
+            seq_length,
+            self.im_width,
+            self.im_height,
+            self.im_dir,
+            self.im_ext,
+        )
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith(needle):
+            return i
+    return None
+
+
+def read_seqinfo(path: str | Path) -> SeqInfo:
+    """Read ``seqinfo.ini`` (a file, or a sequence folder containing one).
+
+    Raises:
+        DataFormatError: missing file, missing ``[Sequence]`` section or key, or a value of the
+            wrong type; names the file (and the line for bad values).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "seqinfo.ini"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataFormatError(path, "file not found") from None
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as err:
+        line = getattr(err, "lineno", None)
+        raise DataFormatError(path, f"not an ini file: {err.message}", line) from None
+    if not parser.has_section("Sequence"):
+        raise DataFormatError(path, "missing [Sequence] section")
+    sec = parser["Sequence"]
+    for key in _REQUIRED:
+        if key not in sec:
+            raise DataFormatError(path, f"missing key {key!r} in [Sequence]")
+
+    def number(key: str, kind: type) -> float | int:
+        raw = sec[key].strip()
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise DataFormatError(
+                path, f"{key} must be a number, got {raw!r}", _line_of(text, key)
+            ) from None
+        if value <= 0:
+            raise DataFormatError(path, f"{key} must be > 0, got {raw!r}", _line_of(text, key))
+        return value
+
+    return SeqInfo(
+        name=sec["name"].strip(),
+        frame_rate=float(number("frameRate", float)),
+        seq_length=int(number("seqLength", int)),
+        im_width=int(number("imWidth", int)),
+        im_height=int(number("imHeight", int)),
+        im_dir=sec["imDir"].strip(),
+        im_ext=sec["imExt"].strip(),
+    )
+
+
+def write_seqinfo(path: str | Path, info: SeqInfo) -> Path:
+    """Write ``seqinfo.ini`` (to ``path``, or into ``path`` if it is a folder), atomically."""
+    path = Path(path)
+    if path.is_dir() or path.suffix != ".ini":
+        path = path / "seqinfo.ini"
+    rate = int(info.frame_rate) if float(info.frame_rate).is_integer() else info.frame_rate
+    body = (
+        "[Sequence]\n"
+        f"name={info.name}\nimDir={info.im_dir}\nframeRate={rate}\n"
+        f"seqLength={info.seq_length}\nimWidth={info.im_width}\nimHeight={info.im_height}\n"
+        f"imExt={info.im_ext}\n"
+    )
+    with atomic_write(path) as fh:
+        fh.write(body)
+    return path
+
+
+def read_seqmap(path: str | Path) -> list[str]:
+    """Sequence names of a TrackEval seqmap file (first line ``name``; blank lines skipped)."""
+    path = Path(path)
+    try:
+        lines = [s.strip() for s in path.read_text(encoding="utf-8").splitlines()]
+    except FileNotFoundError:
+        raise DataFormatError(path, "file not found") from None
+    names = [s for s in lines if s]
+    if not names or names[0] != "name":
+        raise DataFormatError(path, "a seqmap starts with the header line 'name'", 1)
+    return names[1:]
+
+
+def write_seqmap(path: str | Path, names: Iterable[str]) -> Path:
+    """Write a TrackEval seqmap file, atomically."""
+    path = Path(path)
+    with atomic_write(path) as fh:
+        fh.write("name\n" + "".join(f"{n}\n" for n in names))
+    return path
+
+
+@dataclass(frozen=True)
+class MOTSequence:
+    """One sequence folder: lazy access to its info, ground truth, detections and frames.
+
+    Example:
+        >>> seq = MOTSequence.open("../shared/data/MOT17/train/MOT17-02-FRCNN")  # doctest: +SKIP
+        >>> gt = seq.gt(half="val")  # doctest: +SKIP
+    """
+
+    root: Path
+    info: SeqInfo
+
+    @classmethod
+    def open(cls, root: str | Path) -> MOTSequence:
+        """Open a sequence folder (reads and validates ``seqinfo.ini``)."""
+        root = Path(root)
+        if not root.is_dir():
+            raise DataFormatError(root, "not a sequence folder (no such directory)")
+        return cls(root, read_seqinfo(root / "seqinfo.ini"))
+
+    @property
+    def name(self) -> str:
+        """The folder name (MOT17 seqinfo names may differ from folder names; folders win)."""
+        return self.root.name
+
+    @property
+    def gt_path(self) -> Path:
+        return self.root / "gt" / "gt.txt"
+
+    @property
+    def det_path(self) -> Path:
+        return self.root / "det" / "det.txt"
+
+    @property
+    def has_gt(self) -> bool:
+        return self.gt_path.is_file()
+
+    def length(self, half: Half = "all") -> int:
+        """Number of frames of the whole sequence or of one half."""
+        return take_half(Detections.empty(), self.info.seq_length, half)[1]
+
+    def gt(self, half: Half = "all") -> Tracks:
+        """Ground truth (frames renumbered from 1 for ``half="val"``)."""
+        table = read_gt(self.gt_path, self.info.seq_length)
+        return take_half(table, self.info.seq_length, half)[0]
+
+    def det(self, half: Half = "all", path: str | Path | None = None) -> Detections:
+        """Detections from ``det/det.txt`` (or ``path``), optionally restricted to one half."""
+        table = read_det(path or self.det_path, self.info.seq_length)
+        return take_half(table, self.info.seq_length, half)[0]
+
+    def frames(self, half: Half = "all"):
+        """Lazy frame access (see :func:`spamlabels.io.frames.open_frames`)."""
+        from spamlabels.io.frames import open_frames
+
+        return open_frames(self, half=half)
+
+
+def discover_sequences(paths: str | Path | Sequence[str | Path]) -> list[MOTSequence]:
+    """Find sequence folders: each path is a sequence folder or a folder of them (searched two
+    levels deep, e.g. ``MOT17/`` -> ``train/`` -> ``MOT17-02-FRCNN/``). Sorted by name."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    found: dict[Path, MOTSequence] = {}
+    for p in map(Path, paths):
+        if (p / "seqinfo.ini").is_file():
+            found[p.resolve()] = MOTSequence.open(p)
+            continue
+        if not p.is_dir():
+            raise DataFormatError(p, "no such sequence folder")
+        candidates = sorted(p.glob("*/seqinfo.ini")) or sorted(p.glob("*/*/seqinfo.ini"))
+        if not candidates:
+            raise DataFormatError(p, "no sequence folders (with seqinfo.ini) found here")
+        for ini in candidates:
+            found[ini.parent.resolve()] = MOTSequence.open(ini.parent)
+    return sorted(found.values(), key=lambda s: (s.name, str(s.root)))
