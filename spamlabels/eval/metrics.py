@@ -119,6 +119,7 @@ def preprocess_sequence(
     uniq_gt: list[np.ndarray] = []
     uniq_tr: list[np.ndarray] = []
     n_gt = n_tr = 0
+    gt_xyxy, pr_xyxy = gt.xyxy, pred.xyxy
     for t in range(seq_length):
         g, p = gt_rows[t], pr_rows[t]
         gt_ids, tr_ids = gt.id[g], pred.id[p]
@@ -126,7 +127,7 @@ def preprocess_sequence(
         _check_unique(gt_ids, "ground truth", name, t)
         gt_cls = gt.cls[g]
         gt_dets, tr_dets = gt.xywh[g], pred.xywh[p]
-        sim = box_iou(gt.xyxy[g], pred.xyxy[p]) if len(g) and len(p) else np.zeros((len(g), len(p)))
+        sim = box_iou(gt_xyxy[g], pr_xyxy[p]) if len(g) and len(p) else np.zeros((len(g), len(p)))
         remove = np.array([], dtype=int)
         if do_class_preproc and len(g) and len(p):
             invalid = np.setdiff1d(np.unique(gt_cls), _VALID_CLASSES)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_trackeval"]
+__all__ = ["max_abs_difference", "run_trackeval"]
 
 
 def run_trackeval(
@@ -64,3 +64,31 @@ def run_trackeval(
     if missing:
         raise RuntimeError(f"TrackEval did not evaluate {missing}: {messages}")
     return {seq: r["pedestrian"] for seq, r in res.items()}
+
+
+def max_abs_difference(
+    ours: dict[str, dict[str, dict[str, Any]]],
+    reference: dict[str, dict[str, dict[str, Any]]],
+    metrics: Sequence[str] = ("HOTA", "CLEAR", "Identity"),
+) -> tuple[float, str]:
+    """Largest absolute difference over every field of every sequence of ``reference``.
+
+    ``ours`` is :attr:`spamlabels.eval.EvalResult.raw` (``"COMBINED"`` is compared with
+    TrackEval's ``"COMBINED_SEQ"``).
+
+    Returns:
+        ``(difference, "sequence/metric/field" where it occurs)``.
+    """
+    import numpy as np
+
+    worst, where = 0.0, ""
+    for seq, res in reference.items():
+        mine = ours["COMBINED" if seq == "COMBINED_SEQ" else seq]
+        for metric in metrics:
+            for field, value in res[metric].items():
+                a = np.asarray(value, dtype=float)
+                b = np.asarray(mine[metric][field], dtype=float)
+                diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+                if diff > worst or not where:
+                    worst, where = max(worst, diff), f"{seq}/{metric}/{field}"
+    return worst, where
