@@ -27,6 +27,7 @@ lint: install
 	$(VENV)/bin/ruff check spamlabels tests benchmarks
 	$(VENV)/bin/ruff format --check spamlabels tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -c "import spamlabels, spamlabels.core, spamlabels.io, spamlabels.eval; print('import ok')"
 
 test: lint

@@ -15,6 +15,7 @@ from spamlabels.core.boxes import (
 )
 from spamlabels.core.detections import Detections, Provenance, Tracks
 from spamlabels.core.errors import DataFormatError
+from spamlabels.core.matching import hungarian_iou, match_per_frame
 from spamlabels.core.splits import Half, half_range, take_half
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "box_iou_pairs",
     "cxcywh_to_xyxy",
     "half_range",
+    "hungarian_iou",
+    "match_per_frame",
     "take_half",
     "xyah_to_xyxy",
     "xywh_to_xyxy",

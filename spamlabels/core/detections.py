@@ -53,7 +53,7 @@ class Provenance(IntEnum):
     """Copied from existing ground truth."""
 
 
-def _first_bad(mask: NDArray[np.bool_]) -> int:
+def _first_bad(mask: Any) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
@@ -99,7 +99,7 @@ class Detections:
             xywh = xywh.reshape(0, 4)
         if xywh.shape != (n, 4):
             raise ValueError(f"xywh must have shape ({n}, 4), got {xywh.shape}")
-        bad = ~np.isfinite(xywh).all(axis=1)
+        bad = ~np.all(np.isfinite(xywh), axis=1)
         if bad.any():
             i = _first_bad(bad)
             raise ValueError(f"xywh must be finite, row {i} has {xywh[i].tolist()}")

@@ -9,6 +9,7 @@ from spamlabels.eval.metrics import (
     preprocess_sequence,
     summarize,
 )
+from spamlabels.eval.oracle import oracle_from_candidates
 
 __all__ = [
     "SUMMARY_FIELDS",
@@ -16,6 +17,7 @@ __all__ = [
     "EvalResult",
     "evaluate",
     "evaluate_sequence",
+    "oracle_from_candidates",
     "preprocess_sequence",
     "summarize",
 ]

@@ -95,7 +95,7 @@ class ImageFolderFrames(FrameSource):
         img = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if img is None:
             raise DataFormatError(path, "cannot decode image")
-        return img
+        return np.asarray(img, dtype=np.uint8)
 
 
 class VideoFrames(FrameSource):
@@ -132,11 +132,12 @@ class VideoFrames(FrameSource):
         if not ok:
             raise DataFormatError(self.path, f"cannot read frame {frame}")
         self._next = frame + 1
-        return img
+        return np.asarray(img, dtype=np.uint8)
 
     def __del__(self) -> None:
-        if getattr(self, "_cap", None) is not None:
-            self._cap.release()
+        cap = getattr(self, "_cap", None)
+        if cap is not None:
+            cap.release()
 
 
 def open_frames(seq: MOTSequence, half: Half = "all", partial: bool = True) -> FrameSource:

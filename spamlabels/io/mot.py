@@ -162,6 +162,7 @@ def read_mot(path: str | Path, kind: MotKind, seq_length: int | None = None) -> 
     data: dict[str, np.ndarray] = {}
     if kind == "gt":
         consider = mat[:, 6] != 0
+        world: NDArray[np.float64] | None
         if ncols == 10:  # MOT15: no class / visibility; world coordinates
             cls = np.ones(len(mat), np.int64)
             vis = np.ones(len(mat))
