@@ -1,0 +1,16 @@
+"""Online trackers on detections: the :class:`Tracker` interface, its registry and ByteTrack."""
+
+from spamlabels.track.base import Tracker, available_trackers, create_tracker
+from spamlabels.track.bytetrack import ByteTrack, ByteTrackConfig, OutputBox, linear_assignment
+from spamlabels.track.kalman import KalmanFilterXYAH
+
+__all__ = [
+    "ByteTrack",
+    "ByteTrackConfig",
+    "KalmanFilterXYAH",
+    "OutputBox",
+    "Tracker",
+    "available_trackers",
+    "create_tracker",
+    "linear_assignment",
+]

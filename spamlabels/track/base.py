@@ -1,0 +1,166 @@
+"""The tracker interface and its registry.
+
+A tracker turns per-frame :class:`~spamlabels.core.Detections` into
+:class:`~spamlabels.core.Tracks`. Subclasses of :class:`Tracker` that set a ``name`` class
+attribute register themselves under that name, so the CLI and benchmarks find them with
+:func:`available_trackers` and build them with :func:`create_tracker`::
+
+    class MyTracker(Tracker):
+        name = "mine"
+        ...
+
+    tracker = create_tracker("mine", some_option=3)
+    tracks = tracker.track(dets, seq_length=600, frame_rate=30)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from spamlabels.core import Detections, Tracks
+
+__all__ = ["Tracker", "available_trackers", "create_tracker"]
+
+_REGISTRY: dict[str, type[Tracker]] = {}
+
+
+class Tracker(ABC):
+    """Online multi-object tracker: one :meth:`update` per frame, in frame order.
+
+    Subclasses define ``name`` (registry key, lower case) and implement :meth:`reset` and
+    :meth:`update`; :meth:`track` runs a whole sequence.
+
+    Args:
+        frame_rate: frames per second of the sequence; trackers that keep lost tracks for a
+            time convert their buffers from seconds-at-30-fps with it (ByteTrack).
+    """
+
+    name: ClassVar[str]
+    """Registry key; set it on concrete subclasses to register them."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if name is None:  # abstract intermediate classes do not register
+            return
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{cls.__qualname__}.name must be a non-empty string")
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise ValueError(f"tracker name {name!r} already registered by {existing.__qualname__}")
+        _REGISTRY[name] = cls
+
+    def __init__(self, frame_rate: float = 30.0) -> None:
+        self.frame_rate = frame_rate
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second of the sequence being tracked (> 0)."""
+        return self._frame_rate
+
+    @frame_rate.setter
+    def frame_rate(self, value: float) -> None:
+        value = float(value)
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"frame_rate must be > 0, got {value}")
+        self._frame_rate = value
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget every track and restart the id counter (call before a new sequence)."""
+
+    @abstractmethod
+    def update(self, frame_dets: Detections, frame: int) -> Tracks:
+        """Process the detections of one frame.
+
+        Args:
+            frame_dets: the detections of ``frame`` (any number, possibly none); every row's
+                ``frame`` must equal ``frame``.
+            frame: the 1-based frame number; strictly increasing between calls.
+
+        Returns:
+            The tracks visible in ``frame`` (ids >= 1, ``score`` = detection confidence).
+        """
+
+    def track(
+        self,
+        dets: Detections,
+        seq_length: int | None = None,
+        frame_rate: float = 30.0,
+        progress: bool = False,
+    ) -> Tracks:
+        """Track a whole sequence: :meth:`reset`, then :meth:`update` on frames
+        ``1 .. seq_length`` (frames without detections included).
+
+        Args:
+            dets: detections of the sequence, frames in ``1 .. seq_length``.
+            seq_length: number of frames; defaults to the last frame with a detection.
+            frame_rate: frames per second (seqinfo ``frameRate``); sets :attr:`frame_rate`.
+            progress: show a tqdm progress bar (on stderr).
+
+        Returns:
+            All output rows, sorted by frame then id.
+
+        Raises:
+            ValueError: detections outside ``1 .. seq_length``.
+        """
+        from tqdm import tqdm
+
+        n = _check_frames(dets, seq_length)
+        self.frame_rate = frame_rate
+        self.reset()
+        outputs = [
+            self.update(dets.at_frame(f), f)
+            for f in tqdm(
+                range(1, n + 1), desc=f"track ({self.name})", unit="frame", disable=not progress
+            )
+        ]
+        return Tracks.merge(outputs).sorted() if outputs else Tracks.empty()
+
+
+def _check_frames(dets: Detections, seq_length: int | None) -> int:
+    """Validate frame numbers against ``seq_length`` and return the number of frames."""
+    last = int(dets.frame.max()) if len(dets) else 0
+    if seq_length is None:
+        seq_length = last
+    if seq_length < 0:
+        raise ValueError(f"seq_length must be >= 0, got {seq_length}")
+    if len(dets) and (dets.frame.min() < 1 or last > seq_length):
+        raise ValueError(
+            f"detections span frames {int(dets.frame.min())}..{last}, outside 1..{seq_length}"
+        )
+    return int(seq_length)
+
+
+def available_trackers() -> list[str]:
+    """Names of the registered trackers, sorted."""
+    _load_builtin()
+    return sorted(_REGISTRY)
+
+
+def create_tracker(name: str, **kwargs: Any) -> Tracker:
+    """Build a registered tracker.
+
+    Args:
+        name: registry key (see :func:`available_trackers`).
+        **kwargs: passed to the tracker's constructor (e.g. ``frame_rate``, config fields).
+
+    Raises:
+        KeyError: unknown ``name`` (the message lists the known ones).
+    """
+    _load_builtin()
+    try:
+        cls = _REGISTRY[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown tracker {name!r}; available: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+    return cls(**kwargs)
+
+
+def _load_builtin() -> None:
+    """Import the built-in trackers so that they register themselves."""
+    import spamlabels.track.bytetrack  # noqa: F401
