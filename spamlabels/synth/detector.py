@@ -1,0 +1,371 @@
+"""A simulated person detector whose output looks like a real detector's ``det.txt``.
+
+Given the ground truth of a synthetic scene (with each person's visibility and visible-part
+box), :func:`simulate_detections` produces an over-complete candidate set:
+
+- **true detections**: at most one per person and frame; outright misses and confidences
+  depend on visibility and box height (:class:`~spamlabels.synth.config.DetectorConfig`) and
+  are correlated in time along each track; the box moves towards the visible part of an
+  occluded person by ``visible_part_bias`` and its edges carry AR(1) noise that grows with
+  occlusion and for small boxes;
+- **parts and duplicates**: upper / lower body, shifted or rescaled copies, boxes merging two
+  overlapping people, too-wide boxes; mostly low confidence;
+- **clutter**: background boxes of person-like shape anywhere in the image, and repeated
+  firings on person-like static objects (props); mostly low confidence.
+
+Detections with confidence below ``min_score`` are dropped, and overlapping detections are
+thinned by non-maximum suppression (``nms_iou``) as in a real detector's post-processing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, logit, ndtr
+
+from spamlabels.core import Detections, box_iou, xyxy_to_xywh
+from spamlabels.synth._random import ar1_per_track
+from spamlabels.synth.config import DetectorConfig
+
+__all__ = ["DetectionSource", "DetectorTargets", "simulate_detections"]
+
+_REF_AREA = 1920.0 * 1080.0
+_MIN_SIDE = 1.0  # pixels
+
+
+class DetectionSource(IntEnum):
+    """What a simulated detection came from (``Detections.data["source"]``)."""
+
+    TRUE = 0
+    """The detection of a person."""
+    PART = 1
+    """A part, duplicate or merge of people."""
+    CLUTTER = 2
+    """Background clutter."""
+    PROP = 3
+    """A person-like static object."""
+
+
+@dataclass(frozen=True)
+class DetectorTargets:
+    """What the detector can see, one row per person (or prop) and frame.
+
+    Attributes:
+        frame: ``(n,)`` int64 frame number.
+        track: ``(n,)`` int64 person (or prop) id.
+        xyxy: ``(n, 4)`` box of the whole person (as in the ground truth: clipped to the image
+            or not), pixels.
+        visible_xyxy: ``(n, 4)`` box of the visible part (NaN where nothing is visible).
+        visibility: ``(n,)`` unoccluded fraction of the part inside the image, in [0, 1]
+            (box-based, MOT17's convention except that the image border does not count:
+            a person half outside the image is still easy to detect).
+        height_px: ``(n,)`` height of the person's unclipped box, pixels (the detector model
+            uses it in 1080p-equivalent pixels: times ``1080 / image height``, as a detector
+            resizes its input to a fixed size).
+        in_image: ``(n,)`` fraction of the person's box inside the image.
+    """
+
+    frame: NDArray[np.int64]
+    track: NDArray[np.int64]
+    xyxy: NDArray[np.float64]
+    visible_xyxy: NDArray[np.float64]
+    visibility: NDArray[np.float64]
+    height_px: NDArray[np.float64]
+    in_image: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.frame.shape[0])
+
+    @classmethod
+    def empty(cls) -> DetectorTargets:
+        """No targets (e.g. a scene without props)."""
+        zeros = np.zeros(0)
+        return cls(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros((0, 4)),
+            np.zeros((0, 4)),
+            zeros,
+            zeros,
+            zeros,
+        )
+
+
+def _round_scores(score: NDArray[np.float64], cfg: DetectorConfig) -> NDArray[np.float64]:
+    score = np.minimum(score, cfg.score_cap)
+    if cfg.score_decimals >= 0:
+        score = np.round(score, cfg.score_decimals)
+    return score
+
+
+def _true_detections(
+    tg: DetectorTargets, cfg: DetectorConfig, dt: float, px_scale: float, rng: np.random.Generator
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """Which people are detected, their boxes and confidences (``px_scale`` converts box
+    heights to 1080p-equivalent pixels)."""
+    v, h = np.clip(tg.visibility, 0.0, 1.0), np.maximum(tg.height_px * px_scale, 1.0)
+    if cfg.truncation_as_occlusion:
+        v = v * np.clip(tg.in_image, 0.0, 1.0)
+    occ = (1.0 - v) ** cfg.occlusion_power
+    log_h = np.log2(h / 100.0)
+    small = np.maximum(0.0, -log_h)
+    miss_p = expit(cfg.miss_base + cfg.miss_occlusion * occ + cfg.miss_small * small)
+    u = ndtr(ar1_per_track(rng, tg.track, tg.frame, cfg.miss_tau, dt)[:, 0])
+    slow = max(0.0, 1.0 - cfg.noise_white - cfg.noise_fast)
+    eps = (
+        np.sqrt(cfg.noise_white) * rng.standard_normal(len(tg))
+        + np.sqrt(cfg.noise_fast) * ar1_per_track(rng, tg.track, tg.frame, cfg.fast_tau, dt)[:, 0]
+        + np.sqrt(slow) * ar1_per_track(rng, tg.track, tg.frame, cfg.slow_tau, dt)[:, 0]
+    )
+    log_loss = (
+        cfg.loss_base + cfg.loss_occlusion * occ + cfg.loss_small * small + cfg.loss_spread * eps
+    )
+    z = cfg.score_ceiling + cfg.score_size * log_h - np.exp(np.minimum(log_loss, 5.0))
+    score = _round_scores(expit(z), cfg)
+    keep = (u >= miss_p) & (score >= cfg.min_score)
+    target = tg.xyxy.copy()
+    has_vis = ~np.isnan(tg.visible_xyxy[:, 0])
+    lam = cfg.visible_part_bias
+    target[has_vis] = (1 - lam) * tg.xyxy[has_vis] + lam * tg.visible_xyxy[has_vis]
+    sigma = (cfg.loc_px + cfg.loc_rel * h * (1 + cfg.loc_occlusion * (1 - v))) / px_scale
+    box = target + sigma[:, None] * ar1_per_track(rng, tg.track, tg.frame, cfg.loc_tau, dt, 4)
+    return keep, box, score
+
+
+def _fp_scores(cfg: DetectorConfig, u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """False-positive confidences from uniform draws ``u`` in [0, 1): a truncated exponential
+    in logit space from ``logit(min_score)`` to ``fp_ceiling``."""
+    lo = float(logit(max(cfg.min_score, 1e-6)))
+    span = max(cfg.fp_ceiling - lo, 1e-6)
+    if cfg.fp_decay > 1e-9:
+        z = lo - np.log1p(-u * -np.expm1(-cfg.fp_decay * span)) / cfg.fp_decay
+    else:
+        z = lo + u * span
+    return np.maximum(_round_scores(expit(z), cfg), cfg.min_score)
+
+
+def _part_boxes(
+    tg: DetectorTargets, rows: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.float64]:
+    """Part / duplicate / merge boxes for the people at ``rows``."""
+    base = np.where(np.isnan(tg.visible_xyxy[rows]), tg.xyxy[rows], tg.visible_xyxy[rows])
+    x0, y0, x1, y1 = base.T.copy()
+    w, h = x1 - x0, y1 - y0
+    n = len(rows)
+    kind = rng.choice(5, n, p=[0.35, 0.1, 0.15, 0.15, 0.25])
+    out = base.copy()
+    up = kind == 0  # upper body / head and shoulders
+    out[up, 3] = y0[up] + rng.uniform(0.2, 0.5, up.sum()) * h[up]
+    low = kind == 1  # legs
+    out[low, 1] = y1[low] - rng.uniform(0.3, 0.55, low.sum()) * h[low]
+    sh = kind == 2  # shifted and rescaled duplicate
+    m = int(sh.sum())
+    scale = rng.uniform(0.75, 1.3, (m, 2))
+    shift = rng.choice([-1.0, 1.0], m) * rng.uniform(0.2, 0.55, m)
+    cx = (x0[sh] + x1[sh]) / 2 + shift * w[sh]
+    cy = (y0[sh] + y1[sh]) / 2 + rng.uniform(-0.15, 0.15, m) * h[sh]
+    out[sh] = np.column_stack(
+        [
+            cx - w[sh] * scale[:, 0] / 2,
+            cy - h[sh] * scale[:, 1] / 2,
+            cx + w[sh] * scale[:, 0] / 2,
+            cy + h[sh] * scale[:, 1] / 2,
+        ]
+    )
+    wide = kind == 4  # too wide: person plus background
+    grow = rng.uniform(0.8, 2.0, wide.sum()) * w[wide]
+    side = rng.uniform(0, 1, wide.sum())
+    out[wide, 0] -= grow * side
+    out[wide, 2] += grow * (1 - side)
+    merge = np.flatnonzero(kind == 3)  # union with another person of the frame
+    if len(merge):
+        out[merge] = _merge_with_neighbour(tg, rows[merge], out[merge])
+    return out
+
+
+def _merge_with_neighbour(
+    tg: DetectorTargets, rows: NDArray[np.int64], fallback: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Union of each person's box with the box of the nearest overlapping person."""
+    out = fallback.copy()
+    order = np.argsort(tg.frame, kind="stable")
+    frames_sorted = tg.frame[order]
+    for k, r in enumerate(rows):
+        lo, hi = (
+            np.searchsorted(frames_sorted, tg.frame[r], side="left"),
+            np.searchsorted(frames_sorted, tg.frame[r], side="right"),
+        )
+        others = order[lo:hi]
+        others = others[others != r]
+        if not len(others):
+            continue
+        b, o = tg.xyxy[r], tg.xyxy[others]
+        ix = np.minimum(b[2], o[:, 2]) - np.maximum(b[0], o[:, 0])
+        iy = np.minimum(b[3], o[:, 3]) - np.maximum(b[1], o[:, 1])
+        inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
+        best = int(np.argmax(inter))
+        if inter[best] > 0:
+            u = o[best]
+            out[k] = [min(b[0], u[0]), min(b[1], u[1]), max(b[2], u[2]), max(b[3], u[3])]
+    return out
+
+
+def _clutter_boxes(
+    n_frames: int, image: tuple[float, float, float, float], rate: float, rng: np.random.Generator
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Random person-shaped background boxes: frame numbers and ``(m, 4)`` boxes."""
+    x0, y0, x1, y1 = image
+    w_img, h_img = x1 - x0, y1 - y0
+    counts = rng.poisson(rate * w_img * h_img / _REF_AREA, n_frames)
+    m = int(counts.sum())
+    frame = np.repeat(np.arange(1, n_frames + 1), counts)
+    h = h_img * np.exp(rng.uniform(np.log(0.03), np.log(0.35), m))
+    w = h * rng.uniform(0.25, 0.8, m)
+    cx = x0 + rng.uniform(0, 1, m) * w_img
+    bottom = y0 + rng.uniform(0.35, 1.05, m) * h_img
+    return frame, np.column_stack([cx - w / 2, bottom - h, cx + w / 2, bottom])
+
+
+def _fast_nms(
+    frame: NDArray[np.int64],
+    box: NDArray[np.float64],
+    score: NDArray[np.float64],
+    iou_threshold: float,
+) -> NDArray[np.int64]:
+    """Indices of the boxes kept by per-frame "Fast NMS" (a box is dropped when a box of higher
+    confidence overlaps it with IoU above the threshold), sorted by frame then confidence."""
+    order = np.lexsort((-score, frame))
+    if iou_threshold >= 1.0 or len(order) == 0:
+        return order
+    f = frame[order]
+    starts = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    keep = np.ones(len(order), bool)
+    for s, e in zip(starts, ends, strict=True):
+        if e - s < 2:
+            continue
+        iou = np.triu(box_iou(box[order[s:e]], box[order[s:e]]), k=1)
+        keep[s:e] = iou.max(axis=0) <= iou_threshold
+    return order[keep]
+
+
+def _finish(
+    frame: NDArray[np.int64],
+    box: NDArray[np.float64],
+    score: NDArray[np.float64],
+    source: NDArray[np.int64],
+    track: NDArray[np.int64],
+    image: tuple[float, float, float, float],
+    clip: bool,
+    nms_iou: float,
+) -> Detections:
+    """Clip to the image (if ``clip``), drop degenerate boxes and boxes outside the image,
+    suppress overlaps, round like a det.txt, sort by frame."""
+    box = box.copy()
+    inside = (
+        (box[:, 2] > image[0])
+        & (box[:, 0] < image[2])
+        & (box[:, 3] > image[1])
+        & (box[:, 1] < image[3])
+    )
+    if clip:
+        box[:, [0, 2]] = np.clip(box[:, [0, 2]], image[0], image[2])
+        box[:, [1, 3]] = np.clip(box[:, [1, 3]], image[1], image[3])
+    box = np.round(box, 1)
+    ok = inside & ((box[:, 2] - box[:, 0]) >= _MIN_SIDE) & ((box[:, 3] - box[:, 1]) >= _MIN_SIDE)
+    rows = np.flatnonzero(ok)
+    order = rows[_fast_nms(frame[rows], box[rows], score[rows], nms_iou)]
+    return Detections(
+        frame=frame[order],
+        xywh=np.round(xyxy_to_xywh(box[order]), 1),
+        score=score[order],
+        data={"source": source[order].astype(np.int8), "track": track[order]},
+    )
+
+
+def simulate_detections(
+    people: DetectorTargets,
+    props: DetectorTargets,
+    config: DetectorConfig,
+    n_frames: int,
+    fps: float,
+    image: tuple[float, float, float, float],
+    rng: np.random.Generator,
+) -> Detections:
+    """Run the simulated detector over a whole sequence.
+
+    Args:
+        people: every person in view in every frame.
+        props: every person-like static object in view in every frame (may be empty).
+        config: detector parameters.
+        n_frames: number of frames (clutter is drawn for frames ``1 .. n_frames``).
+        fps: frame rate (sets the time correlation of the noise).
+        image: ``(left, top, right, bottom)`` of the image in the boxes' coordinates.
+        rng: random generator.
+
+    Returns:
+        Detections sorted by frame with ``score`` and extra columns ``data["source"]``
+        (:class:`DetectionSource` codes, int8) and ``data["track"]`` (the person or prop id a
+        detection came from, -1 for clutter). Boxes and scores are rounded like a det.txt.
+    """
+    dt = 1.0 / fps
+    frames, boxes, scores, sources, tracks = [], [], [], [], []
+
+    def add(
+        f: np.ndarray, b: np.ndarray, s: np.ndarray, src: DetectionSource, tr: np.ndarray
+    ) -> None:
+        keep = s >= config.min_score
+        frames.append(f[keep])
+        boxes.append(b[keep])
+        scores.append(s[keep])
+        sources.append(np.full(int(keep.sum()), int(src)))
+        tracks.append(tr[keep])
+
+    if len(people):
+        px_scale = 1080.0 / max(image[3] - image[1], 1.0)
+        keep, box, score = _true_detections(people, config, dt, px_scale, rng)
+        add(people.frame[keep], box[keep], score[keep], DetectionSource.TRUE, people.track[keep])
+        # parts / duplicates: two channels, each correlated along the track in time
+        rate = config.part_rate / 2 * np.sqrt(np.clip(people.visibility, 0, 1))
+        u = ndtr(ar1_per_track(rng, people.track, people.frame, 0.5, dt, 2))
+        rows = np.flatnonzero(u < (1 - np.exp(-rate))[:, None]) // 2
+        add(
+            people.frame[rows],
+            _part_boxes(people, rows, rng),
+            _fp_scores(config, rng.uniform(size=len(rows))),
+            DetectionSource.PART,
+            people.track[rows],
+        )
+    c_frame, c_box = _clutter_boxes(n_frames, image, config.clutter_rate, rng)
+    add(
+        c_frame,
+        c_box,
+        _fp_scores(config, rng.uniform(size=len(c_frame))),
+        DetectionSource.CLUTTER,
+        np.full(len(c_frame), -1),
+    )
+    if len(props):  # person-like objects: persistent firings, slowly varying confidence
+        u = ndtr(ar1_per_track(rng, props.track, props.frame, 1.0, dt)[:, 0])
+        rows = np.flatnonzero((u < config.prop_fire_rate) & (props.visibility > 0.3))
+        slow = ar1_per_track(rng, props.track, props.frame, 5.0, dt)[rows, 0]
+        jitter = (2.0 + 0.02 * props.height_px[rows, None]) * rng.standard_normal((len(rows), 4))
+        add(
+            props.frame[rows],
+            props.xyxy[rows] + jitter,
+            _fp_scores(config, ndtr(slow)),
+            DetectionSource.PROP,
+            props.track[rows],
+        )
+    return _finish(
+        np.concatenate(frames),
+        np.concatenate(boxes),
+        np.concatenate(scores),
+        np.concatenate(sources),
+        np.concatenate(tracks),
+        image,
+        config.clip_to_image,
+        config.nms_iou,
+    )

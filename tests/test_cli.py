@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from factories import make_tracks
+
+from spamlabels.cli.__main__ import COMMANDS, build_parser, main
+from spamlabels.io import SeqInfo, write_mot, write_seqinfo
+
+
+def _seq(tmp_path, name="S1", n=6):
+    seq = tmp_path / name
+    rows = [(f, k, 10 + 40 * k + f, 20, 30, 60) for f in range(1, n + 1) for k in (1, 2)]
+    write_mot(seq / "gt" / "gt.txt", make_tracks(rows, cls=1), "gt")
+    write_seqinfo(seq / "seqinfo.ini", SeqInfo(name, 30, n, 640, 480))
+    return seq, make_tracks(rows)
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(cmd in out for cmd in COMMANDS)
+    for cmd in COMMANDS:  # every subcommand has its own help
+        with pytest.raises(SystemExit) as info:
+            main([cmd, "--help"])
+        assert info.value.code == 0
+
+
+def test_eval_perfect_tracks(tmp_path, capsys):
+    seq, tracks = _seq(tmp_path)
+    write_mot(tmp_path / "tr" / "S1.txt", tracks, "tracks")
+    code = main(["eval", str(seq), "--tracks", str(tmp_path / "tr"), "--json",
+                 str(tmp_path / "e.json")])  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "S1" in out and "COMBINED" in out and "100.00" in out
+    payload = json.loads((tmp_path / "e.json").read_text())
+    assert payload["table"]["COMBINED"]["HOTA"] == pytest.approx(100)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("1,1,10,20,30,60,1,-1,-1\n1,2,10", "expected 9 columns like the lines above"),
+        ("1,1,10,20,0,60,1,-1,-1,-1", "box width (column 5) must be > 0"),
+        ("99,1,10,20,30,60,1,-1,-1,-1", "frame outside 1..6"),
+        ("1,1,10,20,nan,60,1,-1,-1,-1", "must be finite"),
+    ],
+)
+def test_eval_bad_input_is_one_line_exit_2(tmp_path, capsys, line, message):
+    seq, _ = _seq(tmp_path)
+    bad = tmp_path / "bad.txt"
+    bad.write_text(line + "\n")
+    assert main(["eval", str(seq), "--tracks", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert str(bad) in err and message in err
+
+
+def test_eval_missing_seqinfo_key(tmp_path, capsys):
+    seq, tracks = _seq(tmp_path)
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=S1\nframeRate=30\n")
+    write_mot(tmp_path / "t.txt", tracks, "tracks")
+    assert main(["eval", str(seq), "--tracks", str(tmp_path / "t.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "seqinfo.ini" in err and "missing key 'imDir'" in err
+
+
+def test_parser_builds():
+    assert build_parser().prog == "spam"
+
+
+def test_demo_end_to_end(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--frames", "40", "--people", "8"]) == 0
+    text = capsys.readouterr().out
+    assert "ByteTrack" in text and "oracle from candidates" in text
+    scores = json.loads((out / "demo_eval.json").read_text())
+    # the oracle keeps only matched detections: it never has false positives
+    assert scores["oracle from candidates"]["FP"] == 0
+    assert 0 < scores["ByteTrack"]["HOTA"] <= scores["oracle from candidates"]["HOTA"] + 5
+    assert (out / "preview.png").stat().st_size > 1000
+    assert (out / "tracks" / "DEMO-0000.txt").is_file()
+    # a second run replaces the demo's own sequence instead of refusing
+    assert main(["demo", "--out", str(out), "--frames", "40", "--people", "8"]) == 0
