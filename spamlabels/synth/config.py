@@ -33,7 +33,7 @@ CameraMotion = Literal["static", "pan", "zoom", "pan_zoom", "handheld"]
 carried by a walking person (translation, bob and shake), like MOT17-10/11/13."""
 
 
-def _check(ok: bool, name: str, value: Any, rule: str) -> None:
+def _check(ok: Any, name: str, value: Any, rule: str) -> None:
     if not ok:
         raise ValueError(f"{name} must be {rule}, got {value!r}")
 
@@ -45,7 +45,7 @@ def _check_ranges(obj: Any, ranges: dict[str, tuple[float, float]]) -> None:
             isinstance(value, numbers.Real)
             and not isinstance(value, bool)
             and math.isfinite(value)
-            and lo <= value <= hi
+            and lo <= float(value) <= hi
         )
         _check(ok, name, value, f"a number in [{lo}, {hi}]")
 

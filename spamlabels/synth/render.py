@@ -78,7 +78,10 @@ def _background(scene: Scene, t: int, scale: float) -> NDArray[np.uint8]:
     w, h = round(cam.width * scale), round(cam.height * scale)
     to_tile = np.diag([_TILE_METRES / _TILE, _TILE_METRES / _TILE, 1.0])
     hom = cam.ground_homography(t, scale) @ to_tile
-    img = cv2.warpPerspective(tile, hom, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+    img: NDArray[np.uint8] = np.asarray(
+        cv2.warpPerspective(tile, hom, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP),
+        dtype=np.uint8,
+    )
     horizon = float(cam.horizon_v(np.array([t]))[0]) * scale
     sky_rows = int(np.clip(math.ceil(horizon + 1), 0, h))
     f = cam.focal[t] * scale

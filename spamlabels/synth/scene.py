@@ -355,7 +355,7 @@ def write_frames(
     ):
         img = render_frame(scene, f, scale)
         if img.shape[1::-1] != size:
-            img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+            img = np.asarray(cv2.resize(img, size, interpolation=cv2.INTER_LINEAR), np.uint8)
         ok, buf = cv2.imencode(scene.info.im_ext, img, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if not ok:
             raise OSError(f"could not encode frame {f} of {scene.info.name}")
