@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,gnn]"
 	@# TrackEval's metadata asks for opencv-python (GUI build, clashes with the headless one we
 	@# use); its real runtime needs (numpy, scipy, pycocotools, tabulate) are our own deps.
 	$(PY) -m pip install -q --no-deps trackeval==1.3.0
