@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "synth": "spamlabels.cli.synth_cmd",
     "track": "spamlabels.cli.track_cmd",
     "eval": "spamlabels.cli.eval_cmd",
+    "train": "spamlabels.cli.train_cmd",
     "demo": "spamlabels.cli.demo_cmd",
 }
 

@@ -51,9 +51,21 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--min-conf",
         type=_conf,
-        default=0.1,
+        default=None,
         metavar="CONF",
-        help="drop detections with score below this before tracking (default 0.1)",
+        help="drop detections with score below this before tracking (default: 0.1 for "
+        "bytetrack, 0.01 for spam, whose GNN_node sorts out the weak candidates)",
+    )
+    p.add_argument(
+        "--weights",
+        type=Path,
+        metavar="W",
+        help="spam: checkpoint from `spam train` (default: the shipped synthetic-only weights)",
+    )
+    p.add_argument(
+        "--no-node-level",
+        action="store_true",
+        help="spam: skip GNN_node (every candidate goes to the edge levels)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -61,14 +73,28 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Track one sequence and write the result; returns the exit code (0)."""
+    from spamlabels.core import DataFormatError
     from spamlabels.io import MOTSequence, write_mot
     from spamlabels.track import create_tracker
 
     seq = MOTSequence.open(args.seq)
     dets = seq.det(half=args.half, path=args.det)
-    dets = dets[dets.score >= args.min_conf]
+    min_conf = (
+        args.min_conf if args.min_conf is not None else (0.01 if args.tracker == "spam" else 0.1)
+    )
+    dets = dets[dets.score >= min_conf]
     n = seq.length(args.half)
-    tracker = create_tracker(args.tracker)
+    kwargs: dict[str, Any] = {}
+    if args.tracker == "spam":
+        kwargs["image_size"] = (seq.info.im_width, seq.info.im_height)
+        kwargs["node_level"] = not args.no_node_level
+        if args.weights is not None:
+            kwargs["weights"] = args.weights
+    elif args.weights is not None or args.no_node_level:
+        raise DataFormatError(
+            args.seq, f"--weights/--no-node-level apply to spam, not {args.tracker}"
+        )
+    tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(
         dets, seq_length=n, frame_rate=seq.info.frame_rate, progress=not args.no_progress

@@ -397,7 +397,8 @@ class ClipHierarchy:
         self.records.append(LevelRecord(graph, self.det_to_node.copy(), edge_prob=edge_prob,
                                         active=active, forced_edges=forced))  # fmt: skip
         in_graph = self.det_to_node >= 0
-        self.det_to_node = np.where(in_graph, labels[np.maximum(self.det_to_node, 0)], -1)
+        mapped = labels[np.maximum(self.det_to_node, 0)] if len(labels) else self.det_to_node
+        self.det_to_node = np.where(in_graph, mapped, -1)
         self.level += 1
         return labels
 

@@ -34,6 +34,7 @@ def round_edges(
     n_nodes: int,
     forced: NDArray[np.int8] | None = None,
     threshold: float = 0.5,
+    max_dense: int = 1_000_000,
 ) -> NDArray[np.bool_]:
     """Active edges after rounding: ``p > threshold`` projected onto in/out-degree <= 1.
 
@@ -43,6 +44,9 @@ def round_edges(
         n_nodes: number of nodes.
         forced: ``(E,)`` int8: +1 force active, -1 force inactive, 0 free; or ``None``.
         threshold: probability above which an edge is a candidate for activation.
+        max_dense: a conflict component whose out x in copies exceed this many entries is
+            solved greedily (highest weight first) instead of exactly; this only happens with
+            untrained models (probabilities near 0.5 everywhere), where exactness is moot.
 
     Returns:
         ``(E,)`` bool mask of active edges; every node has at most one active incoming and one
@@ -84,6 +88,9 @@ def round_edges(
         edges = involved[block]
         rows, r_inv = np.unique(src[edges], return_inverse=True)
         cols, c_inv = np.unique(dst[edges], return_inverse=True)
+        if len(rows) * len(cols) > max_dense:
+            active[_greedy_matching(src[edges], dst[edges], weight[edges], edges)] = True
+            continue
         w = np.zeros((len(rows), len(cols)))
         w[r_inv, c_inv] = weight[edges]
         ri, ci = linear_sum_assignment(-w)
@@ -92,6 +99,24 @@ def round_edges(
         picked[ri[chosen], ci[chosen]] = True
         active[edges[picked[r_inv, c_inv]]] = True
     return active
+
+
+def _greedy_matching(
+    src: IntArray, dst: IntArray, weight: FloatArray, edge_ids: IntArray
+) -> IntArray:
+    """Edges picked greedily by decreasing weight with in/out-degree <= 1."""
+    used_out: set[int] = set()
+    used_in: set[int] = set()
+    picked = []
+    for k in np.argsort(-weight, kind="stable"):
+        if weight[k] <= 0:
+            break
+        a, b = int(src[k]), int(dst[k])
+        if a not in used_out and b not in used_in:
+            used_out.add(a)
+            used_in.add(b)
+            picked.append(int(edge_ids[k]))
+    return np.asarray(picked, np.int64)
 
 
 def components(src: IntArray, dst: IntArray, n_nodes: int) -> IntArray:

@@ -135,10 +135,14 @@ def _check_frames(dets: Detections, seq_length: int | None) -> int:
     return int(seq_length)
 
 
+_LAZY: dict[str, str] = {"spam": "spamlabels.track.spam"}
+"""Built-in trackers imported only when asked for (the GNN tracker needs torch)."""
+
+
 def available_trackers() -> list[str]:
     """Names of the registered trackers, sorted."""
     _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_LAZY))
 
 
 def create_tracker(name: str, **kwargs: Any) -> Tracker:
@@ -152,6 +156,10 @@ def create_tracker(name: str, **kwargs: Any) -> Tracker:
         KeyError: unknown ``name`` (the message lists the known ones).
     """
     _load_builtin()
+    if name not in _REGISTRY and name in _LAZY:
+        import importlib
+
+        importlib.import_module(_LAZY[name])
     try:
         cls = _REGISTRY[name]
     except KeyError:

@@ -1,0 +1,306 @@
+"""The SPAM tracker: a hierarchy of time-aware GNNs over clips of detections (offline).
+
+Paper §3.2 and supplementary A.1; design notes §1 and §3.2-3.3. For each clip of
+``clip_length`` frames (default 512, consecutive clips overlap by half):
+
+1. GNN_node (level 0) scores every candidate detection in 10-frame windows; those below
+   ``node_threshold`` are rejected (kept in the record: an annotator may restore them).
+2. GNN_edge levels 1, 2, ... link the surviving detections into ever longer tracklets over
+   windows of 2, 4, ..., 512 frames (rounding onto in/out-degree <= 1, components).
+3. Clips are stitched by Hungarian matching on the detections they share (each clip decides
+   the first or second half of the overlap nearer its own centre).
+4. Tracks shorter than ``min_track_len`` are dropped; gaps are filled by linear interpolation
+   (switchable).
+
+Every decision is kept: :attr:`SpamTracker.last_clips` holds, per clip, the indices of its
+detections in the input and the :class:`~spamlabels.graph.ClipHierarchy` with every level's
+graph, node / edge probabilities before rounding and node-to-tracklet maps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+from spamlabels.core import Detections, Provenance, Tracks
+from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph
+from spamlabels.track.base import Tracker, _check_frames
+
+__all__ = ["DEFAULT_WEIGHTS", "ClipResult", "SpamConfig", "SpamTracker", "interpolate_tracks"]
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "spam_synth.pt"
+"""Weights shipped with the package: trained by ``spam train synth`` on generated scenes only."""
+
+
+@dataclass(frozen=True)
+class SpamConfig:
+    """Inference settings of :class:`SpamTracker`."""
+
+    clip_length: int | None = None
+    """Frames per clip (the hierarchy's last level covers the clip); ``None`` = the clip
+    length the weights were trained on (``meta["train_config"]["clip_length"]``), else 512."""
+    clip_overlap: float = 0.5
+    """Fraction of a clip shared with the next one."""
+    node_level: bool = True
+    """Run GNN_node; ``False`` sends every detection to the edge levels (Table 1, setting B)."""
+    node_threshold: float = 0.5
+    """GNN_node probability below which a detection is rejected."""
+    min_track_len: int = 2
+    """Tracks with fewer detections are dropped."""
+    interpolate: bool = True
+    """Fill gaps inside tracks by linear interpolation (off for DanceTrack in SUSHI)."""
+    max_interpolation_gap: int = 0
+    """Largest gap (frames) to fill; 0 = any."""
+    top_k: int = 10
+    """Reciprocal top-k of the graph pruning."""
+
+    def __post_init__(self) -> None:
+        if self.clip_length is not None and self.clip_length < 2:
+            raise ValueError(f"clip_length must be >= 2, got {self.clip_length}")
+        if not 0.0 <= self.clip_overlap < 1.0:
+            raise ValueError(f"clip_overlap must be in [0, 1), got {self.clip_overlap}")
+        if self.min_track_len < 1:
+            raise ValueError(f"min_track_len must be >= 1, got {self.min_track_len}")
+
+
+@dataclass
+class ClipResult:
+    """One clip: ``det_index`` ``(m,)`` rows of the input detections, and their hierarchy."""
+
+    det_index: NDArray[np.int64]
+    hierarchy: ClipHierarchy
+    frames: tuple[int, int]
+
+
+def _clip_starts(n_frames: int, length: int, overlap: float) -> list[int]:
+    """First frames (1-based) of clips covering ``1..n_frames``."""
+    if n_frames <= length:
+        return [1]
+    step = max(1, round(length * (1 - overlap)))
+    starts = list(range(1, n_frames - length + 2, step))
+    if starts[-1] + length - 1 < n_frames:
+        starts.append(n_frames - length + 1)
+    return starts
+
+
+def run_hierarchy(
+    model: Any, hierarchy: ClipHierarchy, node_level: bool = True, device: str = "cpu"
+) -> ClipHierarchy:
+    """Run every level of ``hierarchy`` with ``model`` (a :class:`spamlabels.nn.HierarchicalGNN`)
+    in inference mode and apply its decisions. Returns the same hierarchy."""
+    import torch
+
+    def forward(graph: LevelGraph) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+        x = torch.from_numpy(graph.x).to(device)
+        ei = torch.from_numpy(graph.edge_index).to(device)
+        ea = torch.from_numpy(graph.edge_attr).to(device)
+        out = model(graph.level, x, ei, ea)
+        ep = torch.sigmoid(out.edge_logits[-1]).double().cpu().numpy()
+        nl = out.node_logits
+        npb = torch.sigmoid(nl[-1]).double().cpu().numpy() if nl is not None else None
+        return ep, npb
+
+    with torch.inference_mode():
+        if node_level:
+            g = hierarchy.node_graph()
+            ep, npb = forward(g)
+            assert npb is not None, "the model has no node head"
+            hierarchy.apply_node_probs(g, npb, edge_prob=ep)
+        else:
+            hierarchy.skip_node_level()
+        while not hierarchy.done():
+            g = hierarchy.edge_graph()
+            ep, _ = forward(g)
+            hierarchy.apply_edge_probs(g, ep)
+    return hierarchy
+
+
+def interpolate_tracks(tracks: Tracks, max_gap: int = 0) -> Tracks:
+    """Fill missing frames inside each track by linear interpolation of centre, width and height.
+
+    Interpolated rows get ``data["provenance"] = INTERPOLATED``, score = the smaller of the two
+    bracketing scores, and ``data["det_index"] = -1`` when that column exists.
+
+    Args:
+        tracks: input tracks (one row per track and frame).
+        max_gap: only fill gaps of at most this many missing frames (0 = all).
+    """
+    if len(tracks) == 0:
+        return tracks
+    t = tracks[np.lexsort((tracks.frame, tracks.id))]
+    same = t.id[1:] == t.id[:-1]
+    gap = t.frame[1:] - t.frame[:-1] - 1
+    fill = same & (gap > 0)
+    if max_gap > 0:
+        fill &= gap <= max_gap
+    idx = np.flatnonzero(fill)
+    if not len(idx):
+        return tracks
+    counts = gap[idx]
+    left = np.repeat(idx, counts)
+    step = np.concatenate([np.arange(1, c + 1) for c in counts])
+    alpha = (step / np.repeat(counts + 1, counts))[:, None]
+    c = t.xywh[:, :2] + t.xywh[:, 2:] / 2
+    wh = t.xywh[:, 2:]
+    c_new = c[left] * (1 - alpha) + c[left + 1] * alpha
+    wh_new = wh[left] * (1 - alpha) + wh[left + 1] * alpha
+    data: dict[str, np.ndarray] = {}
+    for key, value in t.data.items():
+        if key == "provenance":
+            data[key] = np.full(len(left), Provenance.INTERPOLATED, value.dtype)
+        elif key == "det_index":
+            data[key] = np.full(len(left), -1, value.dtype)
+        else:
+            data[key] = value[left]
+    new = Tracks(
+        frame=t.frame[left] + step, xywh=np.concatenate([c_new - wh_new / 2, wh_new], 1),
+        id=t.id[left], score=np.minimum(t.score[left], t.score[left + 1]), data=data,
+    )  # fmt: skip
+    return Tracks.merge([t, new]).sorted()
+
+
+class SpamTracker(Tracker):
+    """The hierarchical GNN tracker (offline: call :meth:`track` on a whole sequence).
+
+    Args:
+        weights: checkpoint written by ``spam train`` (default: the shipped
+            :data:`DEFAULT_WEIGHTS`), or ``None`` with ``model`` given.
+        config: inference settings (:class:`SpamConfig`); keyword overrides are accepted too.
+        frame_rate: frames per second (edge time features are in seconds).
+        image_size: ``(width, height)`` of the frames in pixels (node features are normalised
+            by it).
+        model: an already built :class:`spamlabels.nn.HierarchicalGNN` (e.g. during training).
+        device: torch device.
+    """
+
+    name = "spam"
+
+    def __init__(
+        self,
+        weights: str | Path | None = DEFAULT_WEIGHTS,
+        config: SpamConfig | None = None,
+        frame_rate: float = 30.0,
+        image_size: tuple[int, int] = (1920, 1080),
+        model: Any = None,
+        device: str = "cpu",
+        **overrides: Any,
+    ) -> None:
+        super().__init__(frame_rate)
+        self.config = dataclasses.replace(config or SpamConfig(), **overrides)
+        self.image_size = image_size
+        self.device = device
+        if model is None:
+            from spamlabels.nn import load_checkpoint, read_checkpoint_meta
+
+            path = weights if weights is not None else DEFAULT_WEIGHTS
+            model = load_checkpoint(path)
+            if self.config.clip_length is None:
+                trained = read_checkpoint_meta(path).get("train_config", {}).get("clip_length")
+                self.config = dataclasses.replace(self.config, clip_length=int(trained or 512))
+        if self.config.clip_length is None:
+            self.config = dataclasses.replace(self.config, clip_length=512)
+        self.model = model.to(device).eval()
+        self.last_clips: list[ClipResult] = []
+
+    def reset(self) -> None:
+        """Forget the previous sequence's clips."""
+        self.last_clips = []
+
+    def update(self, frame_dets: Detections, frame: int) -> Tracks:
+        """Not available: the hierarchy is offline (it looks at whole clips)."""
+        raise TypeError("the spam tracker is offline: call track() on the whole sequence")
+
+    def _hierarchy_config(self) -> HierarchyConfig:
+        return HierarchyConfig(top_k=self.config.top_k, node_threshold=self.config.node_threshold)
+
+    def track(
+        self,
+        dets: Detections,
+        seq_length: int | None = None,
+        frame_rate: float | None = None,
+        progress: bool = False,
+    ) -> Tracks:
+        """Track a whole sequence.
+
+        Args:
+            dets: candidate detections (frames ``1..seq_length``); ``data["embedding"]``
+                ``(n, d)`` is used as appearance when present.
+            seq_length: number of frames (default: last frame with a detection).
+            frame_rate: frames per second (default: the constructor's).
+            progress: show a progress bar over clips.
+
+        Returns:
+            Tracks with ``data["det_index"]`` (row of ``dets``, -1 for interpolated boxes) and
+            ``data["provenance"]`` (:class:`~spamlabels.core.Provenance` codes).
+        """
+        from tqdm import tqdm
+
+        n_frames = _check_frames(dets, seq_length)
+        if frame_rate is not None:
+            self.frame_rate = frame_rate
+        self.reset()
+        cfg = self.config
+        emb = dets.data.get("embedding")
+        final = np.full(len(dets), -1, np.int64)
+        next_id = 1
+        clip_length = int(cfg.clip_length or 512)
+        starts = _clip_starts(n_frames, clip_length, cfg.clip_overlap)
+        prev_end = 0
+        prev_ids: dict[int, int] = {}  # det row -> id given by the previous clip
+        for k, s in enumerate(tqdm(starts, desc="track (spam)", unit="clip", disable=not progress)):
+            e = min(s + clip_length - 1, n_frames)
+            rows = np.flatnonzero((dets.frame >= s) & (dets.frame <= e))
+            if not len(rows):
+                continue
+            h = ClipHierarchy(
+                dets.frame[rows], dets.xywh[rows], dets.score[rows], self.frame_rate,
+                self.image_size, emb=None if emb is None else np.asarray(emb)[rows],
+                config=self._hierarchy_config(),
+            )  # fmt: skip
+            run_hierarchy(self.model, h, cfg.node_level, self.device)
+            self.last_clips.append(ClipResult(rows, h, (s, e)))
+            local = h.track_ids()
+            # ---- stitch with the previous clip on the shared detections
+            mapping: dict[int, int] = {}
+            if k > 0 and prev_ids:
+                shared = [(prev_ids[int(r)], int(loc)) for r, loc in zip(rows, local, strict=True)
+                          if int(r) in prev_ids and loc >= 0]  # fmt: skip
+                if shared:
+                    pairs = np.asarray(shared)
+                    old_u, old_inv = np.unique(pairs[:, 0], return_inverse=True)
+                    new_u, new_inv = np.unique(pairs[:, 1], return_inverse=True)
+                    counts = np.zeros((len(old_u), len(new_u)))
+                    np.add.at(counts, (old_inv, new_inv), 1)
+                    ri, ci = linear_sum_assignment(-counts)
+                    for a, b in zip(ri, ci, strict=True):
+                        if counts[a, b] > 0:
+                            mapping[int(new_u[b])] = int(old_u[a])
+            for loc in np.unique(local[local >= 0]):
+                if int(loc) not in mapping:
+                    mapping[int(loc)] = next_id
+                    next_id += 1
+            # this clip decides frames from the middle of the overlap on
+            # (the previous clip keeps the overlap up to its middle)
+            decide = dets.frame[rows] > (s + prev_end) // 2 if k > 0 else np.ones(len(rows), bool)
+            glob = np.array([mapping.get(int(v), -1) if v >= 0 else -1 for v in local])
+            final[rows[decide]] = glob[decide]
+            prev_ids = {int(r): int(g) for r, g in zip(rows, glob, strict=True) if g >= 0}
+            prev_end = e
+        keep = final >= 0
+        out = Tracks(
+            frame=dets.frame[keep], xywh=dets.xywh[keep], id=final[keep], score=dets.score[keep],
+            data={"det_index": np.flatnonzero(keep).astype(np.int64),
+                  "provenance": np.full(int(keep.sum()), Provenance.PSEUDO, np.int8)},
+        )  # fmt: skip
+        if cfg.min_track_len > 1 and len(out):
+            track_ids, lengths = np.unique(out.id, return_counts=True)
+            out = out[np.isin(out.id, track_ids[lengths >= cfg.min_track_len])]
+        if cfg.interpolate:
+            out = interpolate_tracks(out, cfg.max_interpolation_gap)
+        return out.sorted()

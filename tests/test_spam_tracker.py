@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factories import make_tracks
+
+from spamlabels.core import Provenance
+from spamlabels.track.spam import _clip_starts, interpolate_tracks
+
+torch = pytest.importorskip("torch")
+
+from spamlabels.cli.__main__ import main  # noqa: E402
+from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta  # noqa: E402
+from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
+from spamlabels.track import create_tracker  # noqa: E402
+from spamlabels.train import TrainConfig, Trainer, make_train_sequence  # noqa: E402
+
+
+def test_interpolation_fills_gaps_linearly():
+    t = make_tracks([(1, 1, 0, 0, 10, 20), (4, 1, 30, 0, 10, 20), (1, 2, 5, 5, 4, 4)],
+                    data={"provenance": np.zeros(3, np.int8)})  # fmt: skip
+    out = interpolate_tracks(t)
+    tr = out.track(1)
+    np.testing.assert_array_equal(tr.frame, [1, 2, 3, 4])
+    np.testing.assert_allclose(tr.xywh[:, 0], [0, 10, 20, 30])
+    assert (tr.data["provenance"][1:3] == Provenance.INTERPOLATED).all()
+    assert len(interpolate_tracks(t, max_gap=1)) == 3  # a 2-frame gap is left open
+
+
+@pytest.mark.parametrize(("n", "length"), [(10, 512), (600, 512), (1050, 512), (300, 64)])
+def test_clip_starts_cover_the_sequence(n, length):
+    starts = _clip_starts(n, length, 0.5)
+    covered = np.zeros(n + 1, bool)
+    for s in starts:
+        covered[s : min(s + length, n + 1)] = True
+    assert covered[1:].all() and starts[0] == 1
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return simulate_scene(SceneConfig(n_frames=50, n_people=10), seed=5)
+
+
+def test_spam_tracker_runs_and_keeps_every_decision(scene):
+    info, _, det = scene
+    torch.manual_seed(0)
+    tracker = create_tracker("spam", model=HierarchicalGNN(), weights=None, clip_length=20,
+                             image_size=(info.im_width, info.im_height))  # fmt: skip
+    tracks = tracker.track(det, info.seq_length, info.frame_rate)
+    pairs = np.stack([tracks.frame, tracks.id], 1)
+    assert len(np.unique(pairs, axis=0)) == len(tracks)  # one box per track and frame
+    real = tracks.data["det_index"] >= 0
+    np.testing.assert_allclose(tracks.xywh[real], det.xywh[tracks.data["det_index"][real]])
+    assert len(tracker.last_clips) == len(_clip_starts(info.seq_length, 20, 0.5))
+    clip = tracker.last_clips[0]
+    rec0 = clip.hierarchy.records[0]
+    assert rec0.node_prob is not None and rec0.node_prob.shape == (rec0.graph.num_nodes,)
+    assert all(r.edge_prob is not None for r in clip.hierarchy.records[1:])
+    with pytest.raises(TypeError, match="offline"):
+        tracker.update(det.at_frame(1), 1)
+
+
+def test_trainer_runs_the_curriculum_and_checkpoints(scene, tmp_path):
+    info, gt, det = scene
+    seq = make_train_sequence("s", det, gt, info.frame_rate, (info.im_width, info.im_height),
+                              info.seq_length)  # fmt: skip
+    torch.manual_seed(0)
+    trainer = Trainer(HierarchicalGNN(), [seq],
+                      TrainConfig(iterations=6, batch_size=2, clip_length=24, level_unlock=2,
+                                  log_every=3, checkpoint_every=3))  # fmt: skip
+    history = trainer.fit(tmp_path / "w.pt", meta={"note": "test"}, progress=False)
+    assert len(history) == 2 and all(np.isfinite(h["loss"]) for h in history)
+    assert history[-1]["levels"] > 1  # the curriculum unlocked edge levels (mean of steps 4-6)
+    model = load_checkpoint(tmp_path / "w.pt")
+    meta = read_checkpoint_meta(tmp_path / "w.pt")
+    assert meta["step"] == 6 and meta["note"] == "test"
+    for a, b in zip(model.state_dict().values(), trainer.model.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b)
+    assert (tmp_path / "w.pt.log.jsonl").read_text().count("\n") == 2
+
+
+def test_cli_train_then_track(tmp_path, capsys):
+    weights = tmp_path / "w.pt"
+    assert main(["train", "synth", "--out", str(weights), "--sequences", "1", "--frames", "30",
+                 "--iterations", "2", "--clip-length", "16", "--batch-size", "1"]) == 0  # fmt: skip
+    assert main(["synth", str(tmp_path / "data"), "--sequences", "1", "--frames", "30",
+                 "--seed", "1", "--no-progress"]) == 0  # fmt: skip
+    seq = next((tmp_path / "data").iterdir())
+    out = tmp_path / "t.txt"
+    assert main(["track", str(seq), "--tracker", "spam", "--weights", str(weights), "--out",
+                 str(out), "--no-progress"]) == 0  # fmt: skip
+    assert out.is_file()
+    assert main(["track", str(seq), "--tracker", "spam", "--weights", str(tmp_path / "nope.pt"),
+                 "--out", str(out), "--no-progress"]) == 2  # fmt: skip
+    assert "weights file not found" in capsys.readouterr().err
