@@ -93,3 +93,33 @@ def test_cli_train_then_track(tmp_path, capsys):
     assert main(["track", str(seq), "--tracker", "spam", "--weights", str(tmp_path / "nope.pt"),
                  "--out", str(out), "--no-progress"]) == 2  # fmt: skip
     assert "weights file not found" in capsys.readouterr().err
+
+
+def test_shipped_weights_load_with_their_recipe():
+    from spamlabels.track.spam import DEFAULT_WEIGHTS
+
+    model = load_checkpoint(DEFAULT_WEIGHTS)
+    meta = read_checkpoint_meta(DEFAULT_WEIGHTS)
+    assert model.num_parameters() == meta["parameters"] and 50_000 < meta["parameters"] < 80_000
+    assert meta["source"]["kind"] == "synth"  # trained on generated scenes only
+    assert DEFAULT_WEIGHTS.stat().st_size < 2_000_000
+    tracker = create_tracker("spam")
+    assert tracker.config.clip_length == meta["train_config"]["clip_length"]
+
+
+@pytest.mark.integration
+def test_shipped_weights_track_real_mot17(mot17):
+    """Regression guard for the synthetic-only model on a real validation half (setting A of
+    docs/benchmarks.md section 6, where MOT17-09 scores HOTA 69.6)."""
+    from spamlabels.eval import evaluate
+    from spamlabels.io import MOTSequence
+
+    seq = MOTSequence.open(mot17 / "train" / "MOT17-09-YOLOX")
+    dets = seq.det("val")
+    dets = dets[dets.score >= 0.6]
+    n = seq.length("val")
+    tracker = create_tracker("spam", node_level=False,
+                             image_size=(seq.info.im_width, seq.info.im_height))  # fmt: skip
+    tracks = tracker.track(dets, n, seq.info.frame_rate)
+    hota = evaluate({"s": (seq.gt("val"), tracks, n)}).combined["HOTA"]
+    assert hota > 60.0
