@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.cli.eval_cmd import TABLE_FIELDS
     from spamlabels.eval import evaluate, oracle_from_candidates
     from spamlabels.io import MOTSequence, atomic_write, write_mot
-    from spamlabels.synth import SceneConfig, generate_sequence, simulate_scene
+    from spamlabels.synth import SceneConfig, simulate_scene, write_scene
     from spamlabels.track import create_tracker
 
     if args.frames < 3 or args.people < 1:
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     # re-running the demo replaces only a sequence the demo itself generated
     overwrite = (seq_dir / "synth.json").is_file()
     print(f"[1/3] generating {name}: {args.frames} frames, ~{args.people} people -> {seq_dir}")
-    generate_sequence(args.out, name, config, seed=args.seed, overwrite=overwrite)
+    scene = simulate_scene(config, args.seed, name)
+    write_scene(scene, args.out, overwrite=overwrite)
     seq = MOTSequence.open(seq_dir)
     dets, gt, n = seq.det(), seq.gt(), seq.info.seq_length
     print(f"      {len(gt)} ground-truth boxes of {len(gt.track_ids())} people, "
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump({k: v for k, v in result.table.items() if k != "COMBINED"}, fh, indent=1)
     frame = args.preview_frame or (n + 1) // 2
     preview = args.out / "preview.png"
-    _preview(simulate_scene(config, args.seed, name), tracks, frame, preview)
+    _preview(scene, tracks, frame, preview)
     print(f"tracks: {tracks_path}\nscores: {args.out / 'demo_eval.json'}\n"
           f"preview of frame {frame} with track ids: {preview}")  # fmt: skip
     return 0

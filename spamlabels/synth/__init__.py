@@ -30,6 +30,7 @@ from spamlabels.synth.scene import (
     generate_sequence,
     simulate_scene,
     write_frames,
+    write_scene,
 )
 from spamlabels.synth.stats import DetectorStats, detector_stats, match_detections
 
@@ -53,4 +54,5 @@ __all__ = [
     "sample_config",
     "simulate_scene",
     "write_frames",
+    "write_scene",
 ]

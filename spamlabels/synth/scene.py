@@ -397,9 +397,32 @@ def generate_sequence(
     """
     if not 0.05 <= render_scale <= 1.0:
         raise ValueError(f"render_scale must be in [0.05, 1], got {render_scale}")
-    seq_dir = Path(out_dir) / name
-    _prepare_folder(seq_dir, overwrite)
+    _prepare_folder(Path(out_dir) / name, overwrite)  # refuse before spending the simulation
     scene = simulate_scene(config, seed, name)
+    return write_scene(scene, out_dir, render, render_scale, overwrite, progress)
+
+
+def write_scene(
+    scene: Scene,
+    out_dir: str | Path,
+    render: bool = False,
+    render_scale: float = 1.0,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> Path:
+    """Write an already simulated scene to ``{out_dir}/{scene name}/`` (the files of
+    :func:`generate_sequence`, which is :func:`simulate_scene` followed by this).
+
+    Returns:
+        The sequence folder.
+
+    Raises:
+        FileExistsError: the folder already holds a sequence and ``overwrite`` is False.
+    """
+    if not 0.05 <= render_scale <= 1.0:
+        raise ValueError(f"render_scale must be in [0.05, 1], got {render_scale}")
+    seq_dir = Path(out_dir) / scene.info.name
+    _prepare_folder(seq_dir, overwrite)
     _write_scene(scene, seq_dir, render, render_scale, progress)
     return seq_dir
 

@@ -252,7 +252,7 @@ class SpamTracker(Tracker):
         clip_length = int(cfg.clip_length or 512)
         starts = _clip_starts(n_frames, clip_length, cfg.clip_overlap)
         prev_end = 0
-        prev_ids: dict[int, int] = {}  # det row -> id given by the previous clip
+        prev_glob = np.full(len(dets), -1, np.int64)  # ids the previous clip gave each row
         for k, s in enumerate(tqdm(starts, desc="track (spam)", unit="clip", disable=not progress)):
             e = min(s + clip_length - 1, n_frames)
             rows = np.flatnonzero((dets.frame >= s) & (dets.frame <= e))
@@ -267,30 +267,28 @@ class SpamTracker(Tracker):
             self.last_clips.append(ClipResult(rows, h, (s, e)))
             local = h.track_ids()
             # ---- stitch with the previous clip on the shared detections
-            mapping: dict[int, int] = {}
-            if k > 0 and prev_ids:
-                shared = [(prev_ids[int(r)], int(loc)) for r, loc in zip(rows, local, strict=True)
-                          if int(r) in prev_ids and loc >= 0]  # fmt: skip
-                if shared:
-                    pairs = np.asarray(shared)
-                    old_u, old_inv = np.unique(pairs[:, 0], return_inverse=True)
-                    new_u, new_inv = np.unique(pairs[:, 1], return_inverse=True)
-                    counts = np.zeros((len(old_u), len(new_u)))
-                    np.add.at(counts, (old_inv, new_inv), 1)
-                    ri, ci = linear_sum_assignment(-counts)
-                    for a, b in zip(ri, ci, strict=True):
-                        if counts[a, b] > 0:
-                            mapping[int(new_u[b])] = int(old_u[a])
-            for loc in np.unique(local[local >= 0]):
-                if int(loc) not in mapping:
-                    mapping[int(loc)] = next_id
-                    next_id += 1
+            n_local = int(local.max(initial=-1)) + 1
+            to_glob = np.full(n_local, -1, np.int64)
+            old = prev_glob[rows]
+            shared = (old >= 0) & (local >= 0)
+            if shared.any():
+                old_u, old_inv = np.unique(old[shared], return_inverse=True)
+                new_u, new_inv = np.unique(local[shared], return_inverse=True)
+                counts = np.zeros((len(old_u), len(new_u)))
+                np.add.at(counts, (old_inv, new_inv), 1)
+                ri, ci = linear_sum_assignment(-counts)
+                ok = counts[ri, ci] > 0
+                to_glob[new_u[ci[ok]]] = old_u[ri[ok]]
+            fresh = np.flatnonzero(to_glob < 0)
+            to_glob[fresh] = next_id + np.arange(len(fresh))
+            next_id += len(fresh)
             # this clip decides frames from the middle of the overlap on
             # (the previous clip keeps the overlap up to its middle)
             decide = dets.frame[rows] > (s + prev_end) // 2 if k > 0 else np.ones(len(rows), bool)
-            glob = np.array([mapping.get(int(v), -1) if v >= 0 else -1 for v in local])
+            glob = np.where(local >= 0, to_glob[np.maximum(local, 0)], -1) if n_local else local
             final[rows[decide]] = glob[decide]
-            prev_ids = {int(r): int(g) for r, g in zip(rows, glob, strict=True) if g >= 0}
+            prev_glob[:] = -1
+            prev_glob[rows] = glob
             prev_end = e
         keep = final >= 0
         out = Tracks(
