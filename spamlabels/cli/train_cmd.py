@@ -36,6 +36,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--clip-length", type=int, default=64, help="frames per training clip")
     p.add_argument(
+        "--long-clip-every",
+        type=int,
+        default=0,
+        help="every N-th step uses 512-frame clips, training the deepest levels (0 = never)",
+    )
+    p.add_argument(
         "--level-unlock",
         type=int,
         default=100,
@@ -85,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         iterations=args.iterations, batch_size=args.batch_size, clip_length=args.clip_length,
         level_unlock=args.level_unlock, min_conf=args.min_conf, lr=args.lr, seed=args.seed,
-        checkpoint_every=args.checkpoint_every,
+        checkpoint_every=args.checkpoint_every, long_clip_every=args.long_clip_every,
     )  # fmt: skip
     model = HierarchicalGNN()
     trainer = Trainer(model, data, config)

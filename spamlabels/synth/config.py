@@ -157,6 +157,21 @@ class DetectorConfig:
     prop_fire_rate: float = 0.3
     """Probability per frame that a person-like static object (prop) in view, at least 30 %
     unoccluded, fires a false positive."""
+    clutter_persistent: float = 0.6
+    """Share of the clutter that comes from persistent sites (fixed places of the image that
+    keep firing, on and off with correlation time ``fp_tau``, each firing in about a third
+    of the frames); the rest is drawn anew in every frame."""
+    fp_tau: float = 1.5
+    """Correlation time (seconds) of the on/off state of part / duplicate false positives and
+    of prop firings: real false positives persist over many frames (a duplicate box follows
+    its person, a static object keeps firing), so a false detection is usually present in the
+    previous frame too. 0.5 s reproduces the flickering false positives of earlier versions."""
+    fp_score_tau: float = 2.0
+    """Correlation time (seconds) of the confidence of a persistent false positive."""
+    part_jitter: float = 0.04
+    """Frame-to-frame jitter (AR(1), fraction of the person's size) of a part / duplicate box
+    around its fixed shape: each person keeps the same kind of part box (upper body, shifted
+    duplicate, merge...) with the same proportions for the whole of its track."""
 
     def __post_init__(self) -> None:
         _check(
@@ -192,6 +207,10 @@ class DetectorConfig:
                 "fp_ceiling": (-20, 20),
                 "fp_decay": (0, 100),
                 "prop_fire_rate": (0, 1),
+                "clutter_persistent": (0, 1),
+                "fp_tau": (0.01, 1000),
+                "fp_score_tau": (0.01, 1000),
+                "part_jitter": (0, 1),
                 "nms_iou": (0.05, 1),
             },
         )

@@ -9,9 +9,12 @@ box), :func:`simulate_detections` produces an over-complete candidate set:
   occluded person by ``visible_part_bias`` and its edges carry AR(1) noise that grows with
   occlusion and for small boxes;
 - **parts and duplicates**: upper / lower body, shifted or rescaled copies, boxes merging two
-  overlapping people, too-wide boxes; mostly low confidence;
-- **clutter**: background boxes of person-like shape anywhere in the image, and repeated
-  firings on person-like static objects (props); mostly low confidence.
+  overlapping people, too-wide boxes; mostly low confidence, and persistent like real ones:
+  each keeps its shape while it follows its person, switches on and off slowly and its
+  confidence drifts slowly;
+- **clutter**: background boxes of person-like shape anywhere in the image, partly drawn anew
+  in every frame and partly from persistent sites that keep firing, and repeated firings on
+  person-like static objects (props); mostly low confidence.
 
 Detections with confidence below ``min_score`` are dropped, and overlapping detections are
 thinned by non-maximum suppression (``nms_iou``) as in a real detector's post-processing.
@@ -148,42 +151,62 @@ def _fp_scores(cfg: DetectorConfig, u: NDArray[np.float64]) -> NDArray[np.float6
 
 
 def _part_boxes(
-    tg: DetectorTargets, rows: NDArray[np.int64], rng: np.random.Generator
+    tg: DetectorTargets,
+    rows: NDArray[np.int64],
+    key: NDArray[np.int64],
+    cfg: DetectorConfig,
+    dt: float,
+    rng: np.random.Generator,
 ) -> NDArray[np.float64]:
-    """Part / duplicate / merge boxes for the people at ``rows``."""
+    """Part / duplicate / merge boxes for the people at ``rows``.
+
+    ``key`` ``(len(rows),)`` names the false-positive "channel" of each row (person and
+    channel): the kind of part and its proportions are drawn once per key, so a duplicate
+    keeps its shape while it follows its person, plus AR(1) jitter of ``part_jitter`` times
+    the person's size."""
     base = np.where(np.isnan(tg.visible_xyxy[rows]), tg.xyxy[rows], tg.visible_xyxy[rows])
     x0, y0, x1, y1 = base.T.copy()
     w, h = x1 - x0, y1 - y0
     n = len(rows)
-    kind = rng.choice(5, n, p=[0.35, 0.1, 0.15, 0.15, 0.25])
+    if n == 0:
+        return base.copy()
+    uniq, inv = np.unique(key, return_inverse=True)
+    k = len(uniq)
+    # per-key shape, broadcast to the rows
+    kind = rng.choice(5, k, p=[0.35, 0.1, 0.15, 0.15, 0.25])[inv]
+    frac_up = rng.uniform(0.2, 0.5, k)[inv]
+    frac_low = rng.uniform(0.3, 0.55, k)[inv]
+    scale = rng.uniform(0.75, 1.3, (k, 2))[inv]
+    shift = (rng.choice([-1.0, 1.0], k) * rng.uniform(0.2, 0.55, k))[inv]
+    dy = rng.uniform(-0.15, 0.15, k)[inv]
+    grow = rng.uniform(0.8, 2.0, k)[inv]
+    side = rng.uniform(0, 1, k)[inv]
     out = base.copy()
     up = kind == 0  # upper body / head and shoulders
-    out[up, 3] = y0[up] + rng.uniform(0.2, 0.5, up.sum()) * h[up]
+    out[up, 3] = y0[up] + frac_up[up] * h[up]
     low = kind == 1  # legs
-    out[low, 1] = y1[low] - rng.uniform(0.3, 0.55, low.sum()) * h[low]
+    out[low, 1] = y1[low] - frac_low[low] * h[low]
     sh = kind == 2  # shifted and rescaled duplicate
-    m = int(sh.sum())
-    scale = rng.uniform(0.75, 1.3, (m, 2))
-    shift = rng.choice([-1.0, 1.0], m) * rng.uniform(0.2, 0.55, m)
-    cx = (x0[sh] + x1[sh]) / 2 + shift * w[sh]
-    cy = (y0[sh] + y1[sh]) / 2 + rng.uniform(-0.15, 0.15, m) * h[sh]
+    cx = (x0[sh] + x1[sh]) / 2 + shift[sh] * w[sh]
+    cy = (y0[sh] + y1[sh]) / 2 + dy[sh] * h[sh]
     out[sh] = np.column_stack(
         [
-            cx - w[sh] * scale[:, 0] / 2,
-            cy - h[sh] * scale[:, 1] / 2,
-            cx + w[sh] * scale[:, 0] / 2,
-            cy + h[sh] * scale[:, 1] / 2,
+            cx - w[sh] * scale[sh, 0] / 2,
+            cy - h[sh] * scale[sh, 1] / 2,
+            cx + w[sh] * scale[sh, 0] / 2,
+            cy + h[sh] * scale[sh, 1] / 2,
         ]
     )
     wide = kind == 4  # too wide: person plus background
-    grow = rng.uniform(0.8, 2.0, wide.sum()) * w[wide]
-    side = rng.uniform(0, 1, wide.sum())
-    out[wide, 0] -= grow * side
-    out[wide, 2] += grow * (1 - side)
+    g = grow[wide] * w[wide]
+    out[wide, 0] -= g * side[wide]
+    out[wide, 2] += g * (1 - side[wide])
     merge = np.flatnonzero(kind == 3)  # union with another person of the frame
     if len(merge):
         out[merge] = _merge_with_neighbour(tg, rows[merge], out[merge])
-    return out
+    size = np.column_stack([w, h, w, h])
+    jitter = ar1_per_track(rng, key, tg.frame[rows], cfg.loc_tau, dt, 4)
+    return out + cfg.part_jitter * size * jitter
 
 
 def _merge_with_neighbour(
@@ -214,12 +237,21 @@ def _merge_with_neighbour(
 
 
 def _clutter_boxes(
-    n_frames: int, image: tuple[float, float, float, float], rate: float, rng: np.random.Generator
+    n_frames: int,
+    image: tuple[float, float, float, float],
+    rate: float,
+    rng: np.random.Generator,
+    count: int | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Random person-shaped background boxes: frame numbers and ``(m, 4)`` boxes."""
+    """Random person-shaped background boxes (``rate`` per frame of a 1920x1080 image, or
+    exactly ``count`` in frame 1): frame numbers and ``(m, 4)`` boxes."""
     x0, y0, x1, y1 = image
     w_img, h_img = x1 - x0, y1 - y0
-    counts = rng.poisson(rate * w_img * h_img / _REF_AREA, n_frames)
+    if count is None:
+        counts = rng.poisson(rate * w_img * h_img / _REF_AREA, n_frames)
+    else:
+        counts = np.zeros(n_frames, np.int64)
+        counts[0] = count
     m = int(counts.sum())
     frame = np.repeat(np.arange(1, n_frames + 1), counts)
     h = h_img * np.exp(rng.uniform(np.log(0.03), np.log(0.35), m))
@@ -227,6 +259,33 @@ def _clutter_boxes(
     cx = x0 + rng.uniform(0, 1, m) * w_img
     bottom = y0 + rng.uniform(0.35, 1.05, m) * h_img
     return frame, np.column_stack([cx - w / 2, bottom - h, cx + w / 2, bottom])
+
+
+def _clutter_sites(
+    n_frames: int,
+    image: tuple[float, float, float, float],
+    rate: float,
+    cfg: DetectorConfig,
+    dt: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Persistent clutter: sites fixed in the image that fire ``rate`` boxes per frame in all
+    (on/off and confidence correlated in time). Returns frames, ``(m, 4)`` boxes, scores."""
+    fire = 1.0 / 3.0
+    n_sites = int(rng.poisson(rate / fire)) if rate > 0 else 0
+    if n_sites == 0 or n_frames == 0:
+        return np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(0)
+    _, site_box = _clutter_boxes(1, image, 0.0, rng, n_sites)
+    track = np.repeat(np.arange(n_sites), n_frames)
+    frame = np.tile(np.arange(1, n_frames + 1), n_sites)
+    on = ndtr(ar1_per_track(rng, track, frame, cfg.fp_tau, dt)[:, 0]) < fire
+    track, frame = track[on], frame[on]
+    w = site_box[track, 2] - site_box[track, 0]
+    h = site_box[track, 3] - site_box[track, 1]
+    jitter = ar1_per_track(rng, track, frame, cfg.loc_tau, dt, 4)
+    box = site_box[track] + cfg.part_jitter * np.column_stack([w, h, w, h]) * jitter
+    u = ndtr(ar1_per_track(rng, track, frame, cfg.fp_score_tau, dt)[:, 0])
+    return frame, box, _fp_scores(cfg, u)
 
 
 def _fast_nms(
@@ -329,17 +388,24 @@ def simulate_detections(
         keep, box, score = _true_detections(people, config, dt, px_scale, rng)
         add(people.frame[keep], box[keep], score[keep], DetectionSource.TRUE, people.track[keep])
         # parts / duplicates: two channels, each correlated along the track in time
+        # parts / duplicates: two channels per person, each switching on and off with
+        # correlation time fp_tau and keeping its shape and (slowly varying) confidence
         rate = config.part_rate / 2 * np.sqrt(np.clip(people.visibility, 0, 1))
-        u = ndtr(ar1_per_track(rng, people.track, people.frame, 0.5, dt, 2))
-        rows = np.flatnonzero(u < (1 - np.exp(-rate))[:, None]) // 2
+        u = ndtr(ar1_per_track(rng, people.track, people.frame, config.fp_tau, dt, 2))
+        flat = np.flatnonzero(u < (1 - np.exp(-rate))[:, None])
+        rows, channel = flat // 2, flat % 2
+        key = 2 * (people.track[rows] - int(people.track.min(initial=0))) + channel
+        u_score = ar1_per_track(rng, key, people.frame[rows], config.fp_score_tau, dt)[:, 0]
         add(
             people.frame[rows],
-            _part_boxes(people, rows, rng),
-            _fp_scores(config, rng.uniform(size=len(rows))),
+            _part_boxes(people, rows, key, config, dt, rng),
+            _fp_scores(config, ndtr(u_score)),
             DetectionSource.PART,
             people.track[rows],
         )
-    c_frame, c_box = _clutter_boxes(n_frames, image, config.clutter_rate, rng)
+    area = (image[2] - image[0]) * (image[3] - image[1]) / _REF_AREA
+    share = config.clutter_persistent
+    c_frame, c_box = _clutter_boxes(n_frames, image, config.clutter_rate * (1 - share), rng)
     add(
         c_frame,
         c_box,
@@ -347,11 +413,16 @@ def simulate_detections(
         DetectionSource.CLUTTER,
         np.full(len(c_frame), -1),
     )
+    s_frame, s_box, s_score = _clutter_sites(
+        n_frames, image, config.clutter_rate * share * area, config, dt, rng
+    )
+    add(s_frame, s_box, s_score, DetectionSource.CLUTTER, np.full(len(s_frame), -1))
     if len(props):  # person-like objects: persistent firings, slowly varying confidence
-        u = ndtr(ar1_per_track(rng, props.track, props.frame, 1.0, dt)[:, 0])
+        u = ndtr(ar1_per_track(rng, props.track, props.frame, config.fp_tau, dt)[:, 0])
         rows = np.flatnonzero((u < config.prop_fire_rate) & (props.visibility > 0.3))
-        slow = ar1_per_track(rng, props.track, props.frame, 5.0, dt)[rows, 0]
-        jitter = (2.0 + 0.02 * props.height_px[rows, None]) * rng.standard_normal((len(rows), 4))
+        slow = ar1_per_track(rng, props.track, props.frame, config.fp_score_tau, dt)[rows, 0]
+        noise = ar1_per_track(rng, props.track[rows], props.frame[rows], config.loc_tau, dt, 4)
+        jitter = (2.0 + 0.02 * props.height_px[rows, None]) * noise
         add(
             props.frame[rows],
             props.xyxy[rows] + jitter,

@@ -42,7 +42,9 @@ class TrainConfig:
     clip_length: int = 128
     """Frames per training clip; the deepest trained level covers ``clip_length`` frames."""
     long_clip_every: int = 0
-    """Every n-th step uses clips of 512 frames (trains the deepest levels); 0 = never."""
+    """Every n-th step (once the curriculum has reached them) trains the levels that cover
+    more than ``clip_length`` frames on clips as long as the last level's coverage (512):
+    the lower levels are then built by the model without gradients; 0 = never."""
     lr: float = 3e-4
     weight_decay: float = 1e-4
     gamma: float = 1.0
@@ -177,24 +179,33 @@ class Trainer:
         import torch
 
         cfg = self.config
+        levels = self.active_levels()
+        # levels whose windows fit in a normal clip are trained on normal clips
+        short_levels = sum(1 for c in self.hierarchy.coverages if c <= cfg.clip_length)
         long = (
-            cfg.long_clip_every > 0 and self.step % cfg.long_clip_every == cfg.long_clip_every - 1
+            cfg.long_clip_every > 0
+            and self.step % cfg.long_clip_every == cfg.long_clip_every - 1
+            and levels > short_levels
         )
-        length = 512 if long else cfg.clip_length
+        # a long step builds the lower levels without gradients (the model's own decisions)
+        # and trains only the levels that need more than clip_length frames
+        trained_from = short_levels + 1 if long else 0
+        length = self.hierarchy.coverages[-1] if long else cfg.clip_length
         clips = [c for c in (self._sample_clip(length) for _ in range(cfg.batch_size)) if c]
         self.model.train()
         self.optimizer.zero_grad()
         total = torch.zeros(())
         stats: dict[str, float] = {}
-        levels = self.active_levels()
         graphs = [c.node_graph() for c in clips]
         batch = _collate(graphs)
-        out = self.model(0, batch.x, batch.edge_index, batch.edge_attr)
-        node_loss = _steps_loss(out.node_logits, batch.node_label, cfg.gamma)
-        edge_loss = _steps_loss(out.edge_logits, batch.edge_label, cfg.gamma)
-        total = total + node_loss + cfg.node_edge_weight * edge_loss
+        with torch.set_grad_enabled(not long):
+            out = self.model(0, batch.x, batch.edge_index, batch.edge_attr)
         with torch.no_grad():
             p_node = torch.sigmoid(out.node_logits[-1]).double().numpy()
+        if not long:
+            node_loss = _steps_loss(out.node_logits, batch.node_label, cfg.gamma)
+            edge_loss = _steps_loss(out.edge_logits, batch.edge_label, cfg.gamma)
+            total = total + node_loss + cfg.node_edge_weight * edge_loss
             stats["node_loss"] = float(node_loss.detach())
             stats["node_acc"] = float(((p_node >= 0.5) == (batch.node_label.numpy() > 0.5)).mean())
         for c, g, p in zip(
@@ -211,11 +222,19 @@ class Trainer:
                 for c, g in zip(live, graphs, strict=True):
                     c.apply_edge_probs(g, np.zeros(0))
                 continue
-            out = self.model(level, batch.x, batch.edge_index, batch.edge_attr)
+            with torch.set_grad_enabled(level >= trained_from):
+                out = self.model(level, batch.x, batch.edge_index, batch.edge_attr)
+            with torch.no_grad():
+                p = torch.sigmoid(out.edge_logits[-1]).double().numpy()
+            if level < trained_from:
+                for c, g, pe in zip(
+                    live, graphs, np.split(p, np.cumsum(batch.edge_sizes)[:-1]), strict=True
+                ):
+                    c.apply_edge_probs(g, pe)
+                continue
             loss = _steps_loss(out.edge_logits, batch.edge_label, cfg.gamma)
             total = total + loss
             with torch.no_grad():
-                p = torch.sigmoid(out.edge_logits[-1]).double().numpy()
                 lab = batch.edge_label.numpy() > 0.5
                 stats[f"l{level}_loss"] = float(loss.detach())
                 tp = float(((p >= 0.5) & lab).sum())
@@ -224,11 +243,13 @@ class Trainer:
                 live, graphs, np.split(p, np.cumsum(batch.edge_sizes)[:-1]), strict=True
             ):
                 c.apply_edge_probs(g, pe)
-        total.backward()
-        self.optimizer.step()
+        if total.requires_grad:
+            total.backward()
+            self.optimizer.step()
         self.step += 1
         stats["loss"] = float(total.detach())
         stats["levels"] = float(levels)
+        stats["long"] = float(long)
         return stats
 
     # ------------------------------------------------------------------ loop
