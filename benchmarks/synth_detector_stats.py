@@ -106,6 +106,8 @@ def _rows(stats: dict[str, DetectorStats]) -> list[tuple[str, list[str]]]:
         add(f"FP share: {key}", [s.fp_kinds[key] for s in cols])
     add("median conf of TPs", [s.tp_score_median for s in cols], 2)
     add("median conf of FPs", [s.fp_score_median for s in cols], 2)
+    add("TPs (conf>=0.1) also in previous frame", [s.persistence.get("tp") for s in cols])
+    add("FPs (conf>=0.1) also in previous frame", [s.persistence.get("fp") for s in cols])
     return rows
 
 

@@ -5,7 +5,7 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.core import Provenance
-from spamlabels.track.spam import _clip_starts, interpolate_tracks
+from spamlabels.track.spam import _clip_starts, interpolate_tracks, trained_clip_length
 
 torch = pytest.importorskip("torch")
 
@@ -79,6 +79,34 @@ def test_trainer_runs_the_curriculum_and_checkpoints(scene, tmp_path):
     assert (tmp_path / "w.pt.log.jsonl").read_text().count("\n") == 2
 
 
+def test_long_clip_steps_train_only_the_deep_levels(scene):
+    from spamlabels.graph import HierarchyConfig
+
+    info, gt, det = scene
+    seq = make_train_sequence("s", det, gt, info.frame_rate, (info.im_width, info.im_height),
+                              info.seq_length)  # fmt: skip
+    torch.manual_seed(0)
+    # clips of 4 frames train levels 1-2 (coverage 2, 4); levels 3-4 need the long clips
+    # (node_threshold ~0: the untrained GNN_node must not reject everything)
+    trainer = Trainer(HierarchicalGNN(), [seq],
+                      TrainConfig(iterations=1, batch_size=2, clip_length=4, level_unlock=1,
+                                  long_clip_every=1),
+                      HierarchyConfig(coverages=(2, 4, 8, 16), node_threshold=1e-6))  # fmt: skip
+    trainer.step = 10  # the curriculum has reached every level
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    steps = [trainer.train_step() for _ in range(4)]
+    assert all(s["long"] == 1.0 and "node_loss" not in s and "l1_loss" not in s for s in steps)
+    assert any("l3_loss" in s for s in steps) and all(np.isfinite(s["loss"]) for s in steps)
+    after = trainer.model.state_dict()
+    for name in before:
+        changed = not torch.equal(before[name], after[name])
+        if name.startswith(("node_net.", "edge_nets.0.")):  # levels 0-1: built, not trained
+            assert not changed, name
+    assert any(not torch.equal(before[n], after[n]) for n in before if n.startswith("edge_nets.1"))
+    trainer.step = 0  # before the deep levels are unlocked, a "long" step is a normal one
+    assert trainer.train_step()["long"] == 0.0
+
+
 def test_cli_train_then_track(tmp_path, capsys):
     weights = tmp_path / "w.pt"
     assert main(["train", "synth", "--out", str(weights), "--sequences", "1", "--frames", "30",
@@ -104,7 +132,15 @@ def test_shipped_weights_load_with_their_recipe():
     assert meta["source"]["kind"] == "synth"  # trained on generated scenes only
     assert DEFAULT_WEIGHTS.stat().st_size < 2_000_000
     tracker = create_tracker("spam")
-    assert tracker.config.clip_length == meta["train_config"]["clip_length"]
+    assert tracker.config.clip_length == trained_clip_length(meta)
+
+
+def test_trained_clip_length_from_metadata():
+    assert trained_clip_length({}) == 512
+    assert trained_clip_length({"train_config": {"clip_length": 128}}) == 128
+    long = {"train_config": {"clip_length": 128, "long_clip_every": 4},
+            "hierarchy": {"coverages": [2, 4, 8, 16, 32, 64, 128, 256]}}  # fmt: skip
+    assert trained_clip_length(long) == 256
 
 
 @pytest.mark.integration

@@ -250,6 +250,31 @@ def test_confidences_span_down_to_the_threshold(scene):
     assert len(det) > len(scene.gt)  # over-complete
 
 
+def test_false_positives_persist_like_real_ones():
+    """Real false positives mostly reappear in the next frame (MOT17 YOLOX: 55-95 %); the
+    simulated ones must too, or GNN_node learns that flicker means false."""
+    config = SceneConfig(n_frames=60, n_people=25, fps=25.0, n_props=4)
+    _, gt, det = simulate_scene(config, seed=3)
+    persistent = detector_stats([(gt, det)]).persistence
+    flicker_cfg = DetectorConfig(fp_tau=0.01, fp_score_tau=0.01, clutter_persistent=0.0,
+                                 part_jitter=0.3)  # fmt: skip
+    _, gt2, det2 = simulate_scene(replace(config, detector=flicker_cfg), seed=3)
+    flicker = detector_stats([(gt2, det2)]).persistence
+    assert persistent["fp"] > 0.4 and persistent["tp"] > 0.8
+    assert persistent["fp"] > flicker["fp"] + 0.2
+
+
+def test_detector_stats_persistence_on_hand_built_frames():
+    gt = make_tracks([(f, 1, 0, 0, 10, 20) for f in (1, 2, 3)], cls=np.ones(3, int))
+    det = make_dets(
+        [1, 2, 3, 1, 2, 3],
+        [[0, 0, 10, 20]] * 3 + [[100, 0, 10, 20], [100, 0, 10, 20], [300, 0, 10, 20]],
+        score=[0.9, 0.9, 0.9, 0.3, 0.3, 0.3],
+    )
+    p = detector_stats([(gt, det)]).persistence
+    assert p["tp"] == pytest.approx(2 / 3) and p["fp"] == pytest.approx(1 / 3)
+
+
 def test_detector_stats_on_hand_built_frames():
     gt = make_tracks(
         [(1, 1, 0, 0, 10, 20), (1, 2, 50, 0, 10, 20), (1, 3, 100, 0, 10, 20)],

@@ -113,6 +113,18 @@ def _bin_index(values: NDArray[np.float64], edges: Sequence[float]) -> NDArray[n
     return idx.astype(np.int64)
 
 
+def _in_previous_frame(det: Detections, iou_threshold: float = 0.5) -> NDArray[np.bool_]:
+    """``(n,)`` whether each detection overlaps a detection of the previous frame with IoU at
+    least ``iou_threshold``."""
+    out = np.zeros(len(det), bool)
+    xyxy = det.xyxy
+    for frame in det.frames():
+        rows, prev = det.rows_at(int(frame)), det.rows_at(int(frame) - 1)
+        if len(rows) and len(prev):
+            out[rows] = box_iou(xyxy[rows], xyxy[prev]).max(axis=1) >= iou_threshold
+    return out
+
+
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else float("nan")
 
@@ -141,6 +153,10 @@ class DetectorStats:
             lost the assignment to another detection).
         tp_score_median: median confidence of matched detections.
         fp_score_median: median confidence of false positives.
+        persistence: among detections with score >= 0.1, the share that overlap (IoU >= 0.5) a
+            detection of score >= 0.1 in the previous frame, for ``tp`` and ``fp`` separately:
+            real false positives mostly persist (duplicates follow their person, static
+            objects keep firing); flickering ones are easy to reject from time alone.
     """
 
     n_gt: int
@@ -155,6 +171,7 @@ class DetectorStats:
     fp_kinds: dict[str, float] = field(default_factory=dict)
     tp_score_median: float = float("nan")
     fp_score_median: float = float("nan")
+    persistence: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""
@@ -173,7 +190,7 @@ def detector_stats(
     Returns:
         The pooled :class:`DetectorStats`.
     """
-    score, matched, ign, iou, max_iou = [], [], [], [], []
+    score, matched, ign, iou, max_iou, persist = [], [], [], [], [], []
     g_vis, g_h, g_hit, g_hit05 = [], [], [], []
     m_iou_vis = []
     for gt, det in pairs:
@@ -184,6 +201,10 @@ def detector_stats(
         ign.append(m.det_ignored)
         iou.append(m.det_iou)
         max_iou.append(m.det_max_iou)
+        strong = det.score >= 0.1
+        kept = np.zeros(len(det), bool)
+        kept[strong] = _in_previous_frame(det[strong], iou_threshold)
+        persist.append(kept)
         vis = gt.visibility[m.gt_rows]
         g_vis.append(vis)
         g_h.append(gt.xywh[m.gt_rows, 3])
@@ -256,4 +277,10 @@ def detector_stats(
     }
     stats.tp_score_median = float(np.median(s[tp])) if tp.any() else float("nan")
     stats.fp_score_median = float(np.median(s[fp])) if fp.any() else float("nan")
+    kept = np.concatenate(persist)
+    strong = s >= 0.1
+    stats.persistence = {
+        "tp": _ratio((kept & strong & tp).sum(), (strong & tp).sum()),
+        "fp": _ratio((kept & strong & fp).sum(), (strong & fp).sum()),
+    }
     return stats

@@ -32,7 +32,14 @@ from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph
 from spamlabels.track.base import Tracker, _check_frames
 
-__all__ = ["DEFAULT_WEIGHTS", "ClipResult", "SpamConfig", "SpamTracker", "interpolate_tracks"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "ClipResult",
+    "SpamConfig",
+    "SpamTracker",
+    "interpolate_tracks",
+    "trained_clip_length",
+]
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "spam_synth.pt"
 """Weights shipped with the package: trained by ``spam train synth`` on generated scenes only."""
@@ -43,8 +50,8 @@ class SpamConfig:
     """Inference settings of :class:`SpamTracker`."""
 
     clip_length: int | None = None
-    """Frames per clip (the hierarchy's last level covers the clip); ``None`` = the clip
-    length the weights were trained on (``meta["train_config"]["clip_length"]``), else 512."""
+    """Frames per clip (the hierarchy's last level covers the clip); ``None`` = the longest
+    clips the weights were trained on (:func:`trained_clip_length`)."""
     clip_overlap: float = 0.5
     """Fraction of a clip shared with the next one."""
     node_level: bool = True
@@ -76,6 +83,19 @@ class ClipResult:
     det_index: NDArray[np.int64]
     hierarchy: ClipHierarchy
     frames: tuple[int, int]
+
+
+def trained_clip_length(meta: dict[str, Any]) -> int:
+    """The longest clips a checkpoint's levels were trained on, from its metadata: the last
+    level's coverage when training used long clips (``long_clip_every``), else
+    ``train_config.clip_length``; 512 when the metadata says nothing."""
+    train = meta.get("train_config") or {}
+    if not train.get("clip_length"):
+        return 512
+    if train.get("long_clip_every"):
+        coverages = (meta.get("hierarchy") or {}).get("coverages") or [512]
+        return int(max(coverages))
+    return int(train["clip_length"])
 
 
 def _clip_starts(n_frames: int, length: int, overlap: float) -> list[int]:
@@ -201,8 +221,9 @@ class SpamTracker(Tracker):
             path = weights if weights is not None else DEFAULT_WEIGHTS
             model = load_checkpoint(path)
             if self.config.clip_length is None:
-                trained = read_checkpoint_meta(path).get("train_config", {}).get("clip_length")
-                self.config = dataclasses.replace(self.config, clip_length=int(trained or 512))
+                self.config = dataclasses.replace(
+                    self.config, clip_length=trained_clip_length(read_checkpoint_meta(path))
+                )
         if self.config.clip_length is None:
             self.config = dataclasses.replace(self.config, clip_length=512)
         self.model = model.to(device).eval()
