@@ -49,6 +49,13 @@ def add_parser(sub: Any) -> None:
         "--det", type=Path, metavar="FILE", help="detections file (default SEQ_DIR/det/det.txt)"
     )
     p.add_argument(
+        "--appearance",
+        type=Path,
+        metavar="NPY",
+        help="spam: re-ID embeddings of the detections (deep_sort .npy layout: the det.txt "
+        "columns then the embedding; matched to det rows by frame and box)",
+    )
+    p.add_argument(
         "--min-conf",
         type=_conf,
         default=None,
@@ -78,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.track import create_tracker
 
     seq = MOTSequence.open(args.seq)
-    dets = seq.det(half=args.half, path=args.det)
+    dets = seq.det(half=args.half, path=args.det, appearance=args.appearance)
     min_conf = (
         args.min_conf if args.min_conf is not None else (0.01 if args.tracker == "spam" else 0.1)
     )

@@ -47,6 +47,25 @@ def add_parser(sub: Any) -> None:
         default=100,
         help="steps before each further hierarchy level is trained",
     )
+    p.add_argument(
+        "--appearance",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="synth: simulate re-ID embeddings for the detections (spamlabels.synth.reid)",
+    )
+    p.add_argument(
+        "--appearance-dropout",
+        type=float,
+        default=0.5,
+        help="probability that a training clip is seen without its embeddings (one model then "
+        "serves sequences with and without re-ID features)",
+    )
+    p.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from these weights instead of a random initialisation (fine-tuning)",
+    )
     p.add_argument("--min-conf", type=float, default=0.01, help="drop weaker detections")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--seed", type=int, default=0)
@@ -80,9 +99,12 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     synth = args.source == ["synth"]
     if synth:
-        data = synthetic_sequences(args.sequences, args.frames, args.seed, args.min_conf)
+        data = synthetic_sequences(
+            args.sequences, args.frames, args.seed, args.min_conf, appearance=args.appearance
+        )
         source: dict[str, Any] = {"kind": "synth", "sequences": args.sequences,
-                                  "frames": args.frames, "seed": args.seed}  # fmt: skip
+                                  "frames": args.frames, "seed": args.seed,
+                                  "appearance": args.appearance}  # fmt: skip
     else:
         data = mot_sequences(args.source, args.half, args.min_conf)
         source = {"kind": "folders", "paths": [str(p) for p in args.source], "half": args.half}
@@ -92,8 +114,16 @@ def run(args: argparse.Namespace) -> int:
         iterations=args.iterations, batch_size=args.batch_size, clip_length=args.clip_length,
         level_unlock=args.level_unlock, min_conf=args.min_conf, lr=args.lr, seed=args.seed,
         checkpoint_every=args.checkpoint_every, long_clip_every=args.long_clip_every,
+        appearance_dropout=args.appearance_dropout,
     )  # fmt: skip
-    model = HierarchicalGNN()
+    if args.init is not None:
+        if not args.init.is_file():
+            print(f"error: --init {args.init}: no such file", file=sys.stderr)
+            return 2
+        model = load_checkpoint(args.init)
+        source["init"] = str(args.init)
+    else:
+        model = HierarchicalGNN()
     trainer = Trainer(model, data, config)
     if args.resume and args.out.is_file():
         trainer.model = model = load_checkpoint(args.out)

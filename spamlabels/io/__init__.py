@@ -1,6 +1,7 @@
 """Readers and writers: MOTChallenge text files, seqinfo/seqmaps, frames, MOTSynth JSON."""
 
 from spamlabels.io._atomic import atomic_write
+from spamlabels.io.appearance import attach_embeddings, read_appearance, write_appearance
 from spamlabels.io.frames import FrameSource, ImageFolderFrames, VideoFrames, open_frames
 from spamlabels.io.mot import MotKind, read_det, read_gt, read_mot, read_tracks, write_mot
 from spamlabels.io.motsynth import convert_motsynth, read_motsynth
@@ -22,9 +23,11 @@ __all__ = [
     "SeqInfo",
     "VideoFrames",
     "atomic_write",
+    "attach_embeddings",
     "convert_motsynth",
     "discover_sequences",
     "open_frames",
+    "read_appearance",
     "read_det",
     "read_gt",
     "read_mot",
@@ -32,6 +35,7 @@ __all__ = [
     "read_seqinfo",
     "read_seqmap",
     "read_tracks",
+    "write_appearance",
     "write_mot",
     "write_seqinfo",
     "write_seqmap",

@@ -203,9 +203,23 @@ class MOTSequence:
         table = read_gt(self.gt_path, self.info.seq_length)
         return take_half(table, self.info.seq_length, half)[0]
 
-    def det(self, half: Half = "all", path: str | Path | None = None) -> Detections:
-        """Detections from ``det/det.txt`` (or ``path``), optionally restricted to one half."""
+    def det(
+        self,
+        half: Half = "all",
+        path: str | Path | None = None,
+        appearance: str | Path | None = None,
+    ) -> Detections:
+        """Detections from ``det/det.txt`` (or ``path``), optionally restricted to one half.
+
+        With ``appearance`` (a deep_sort-style ``.npy`` of detections with re-ID embeddings,
+        :mod:`spamlabels.io.appearance`), every row gets ``data["embedding"]`` ``(n, d)``
+        from the row of that file with the same frame and box (NaN where none matches).
+        """
         table = read_det(path or self.det_path, self.info.seq_length)
+        if appearance is not None:
+            from spamlabels.io.appearance import attach_embeddings, read_appearance
+
+            table = attach_embeddings(table, read_appearance(appearance, self.info.seq_length))
         return take_half(table, self.info.seq_length, half)[0]
 
     def frames(self, half: Half = "all"):

@@ -284,3 +284,76 @@ def detector_stats(
         "fp": _ratio((kept & strong & fp).sum(), (strong & fp).sum()),
     }
     return stats
+
+
+APPEARANCE_LAGS_S: tuple[float, ...] = (0.0, 1.0, 10.0)
+"""Time lags (seconds; 0 = the next frame) of :func:`appearance_stats`."""
+
+
+def appearance_stats(
+    frame: NDArray[np.int64],
+    emb: NDArray[np.floating],
+    gt_id: NDArray[np.int64],
+    fps: float,
+    max_pairs: int = 200_000,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Cosine distances (``1 - cos``) between re-ID embeddings of matched detections.
+
+    Args:
+        frame: ``(n,)`` detection frames.
+        emb: ``(n, d)`` embeddings (rows with a non-finite value are skipped).
+        gt_id: ``(n,)`` ground-truth id of every detection, -1 for false positives (e.g. from
+            :func:`match_detections`).
+        fps: frame rate (converts the lags of :data:`APPEARANCE_LAGS_S` to frames).
+        max_pairs: different-identity pairs are subsampled to at most this many.
+        seed: seed of that subsampling.
+
+    Returns:
+        ``same_<lag>_q50`` / ``_q90``: median and 90th percentile of the distance between
+        detections of the same identity ``lag`` apart (``next`` = one frame, ``1s``, ``10s``);
+        ``diff_q05`` / ``diff_q50``: 5th percentile and median between detections of different
+        identities in the same frame. NaN where no pair exists.
+    """
+    emb = np.asarray(emb, np.float64)
+    ok = np.isfinite(emb).all(axis=1) & (gt_id >= 0)
+    rows = np.flatnonzero(ok)
+    out: dict[str, float] = {}
+
+    def dist(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.float64]:
+        na = np.linalg.norm(emb[a], axis=1) * np.linalg.norm(emb[b], axis=1)
+        return 1.0 - np.sum(emb[a] * emb[b], axis=1) / np.maximum(na, 1e-12)
+
+    def put(name: str, d: NDArray[np.float64], qs: tuple[int, ...]) -> None:
+        for q in qs:
+            out[f"{name}_q{q:02d}"] = float(np.percentile(d, q)) if len(d) else float("nan")
+
+    span = int(frame.max(initial=0)) + int(max(fps * max(APPEARANCE_LAGS_S), 1)) + 2
+    key = gt_id[rows] * span + frame[rows]
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    for lag_s in APPEARANCE_LAGS_S:
+        lag = max(round(lag_s * fps), 1)
+        pos = np.searchsorted(skey, key + lag).clip(max=max(len(skey) - 1, 0))
+        hit = (skey[pos] == key + lag) if len(skey) else np.zeros(0, bool)
+        name = "same_next" if lag_s == 0 else f"same_{lag_s:g}s"
+        put(name, dist(rows[hit], rows[order[pos[hit]]]), (50, 90))
+    # different identities, same frame
+    by_frame = rows[np.argsort(frame[rows], kind="stable")]
+    f = frame[by_frame]
+    starts = np.flatnonzero(np.r_[True, f[1:] != f[:-1]]) if len(f) else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(f)])
+    pa, pb = [], []
+    for s, m in zip(starts, sizes, strict=True):
+        i, j = np.triu_indices(int(m), 1)
+        pa.append(by_frame[s + i])
+        pb.append(by_frame[s + j])
+    a = np.concatenate(pa) if pa else np.zeros(0, np.int64)
+    b = np.concatenate(pb) if pb else np.zeros(0, np.int64)
+    diff = gt_id[a] != gt_id[b]
+    a, b = a[diff], b[diff]
+    if len(a) > max_pairs:
+        pick = np.random.default_rng(seed).choice(len(a), max_pairs, replace=False)
+        a, b = a[pick], b[pick]
+    put("diff", dist(a, b), (5, 50))
+    return out

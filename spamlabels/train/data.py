@@ -11,6 +11,7 @@ from tqdm import tqdm
 from spamlabels.core import Half
 from spamlabels.io import discover_sequences
 from spamlabels.synth import sample_config, simulate_scene
+from spamlabels.synth.reid import simulate_embeddings
 from spamlabels.train.gnn import TrainSequence, make_train_sequence
 
 __all__ = ["mot_sequences", "synthetic_sequences"]
@@ -18,17 +19,25 @@ __all__ = ["mot_sequences", "synthetic_sequences"]
 
 def synthetic_sequences(
     n_sequences: int, n_frames: int = 300, seed: int = 0, min_conf: float = 0.01,
-    progress: bool = True,
+    progress: bool = True, appearance: bool = False,
 ) -> list[TrainSequence]:  # fmt: skip
     """Generate ``n_sequences`` varied synthetic scenes in memory (``spamlabels.synth``:
     crowd size, frame rate, camera pose and motion drawn per sequence from ``seed``) with
-    simulated over-complete detections and exact ground truth."""
+    simulated over-complete detections and exact ground truth.
+
+    With ``appearance``, every detection also gets a simulated 128-d re-ID embedding
+    (:func:`spamlabels.synth.reid.simulate_embeddings`, ``dets.data["embedding"]``), drawn
+    from a separate random stream: the scenes and detections are the same either way."""
     out = []
     children = np.random.SeedSequence(seed).spawn(n_sequences)
     for i, child in enumerate(tqdm(children, desc="synth", disable=not progress, unit="seq")):
         rng = np.random.default_rng(child)
         config = sample_config(rng, n_frames=n_frames)
         info, gt, det = simulate_scene(config, seed=int(rng.integers(2**31)), name=f"SYNTH-{i:04d}")
+        if appearance:
+            emb_rng = np.random.default_rng(child.spawn(1)[0])
+            emb = simulate_embeddings(det, info.frame_rate, emb_rng)
+            det = det.replace(data={**det.data, "embedding": emb})
         out.append(make_train_sequence(info.name, det, gt, info.frame_rate,
                                        (info.im_width, info.im_height), info.seq_length,
                                        min_conf))  # fmt: skip

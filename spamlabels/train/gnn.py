@@ -55,6 +55,9 @@ class TrainConfig:
     """Weight of GNN_node's auxiliary edge loss."""
     min_conf: float = 0.01
     """Detections below this confidence are not used."""
+    appearance_dropout: float = 0.5
+    """Probability that a training clip is built without its re-ID embeddings (when the
+    sequence has any), so that one model serves sequences with and without them."""
     top_k: int = 10
     seed: int = 0
     log_every: int = 25
@@ -64,6 +67,8 @@ class TrainConfig:
         for name in ("iterations", "batch_size", "clip_length", "level_unlock"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 <= self.appearance_dropout <= 1.0:
+            raise ValueError(f"appearance_dropout must be in [0, 1], got {self.appearance_dropout}")
 
 
 @dataclass
@@ -163,6 +168,8 @@ class Trainer:
         if len(rows) < 2:
             return None
         emb = seq.dets.data.get("embedding")
+        if emb is not None and self.rng.uniform() < self.config.appearance_dropout:
+            emb = None
         return ClipHierarchy(
             seq.dets.frame[rows], seq.dets.xywh[rows], seq.dets.score[rows], seq.fps,
             seq.image_size, emb=None if emb is None else np.asarray(emb)[rows],
