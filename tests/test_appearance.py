@@ -195,3 +195,23 @@ def test_appearance_dropout_validated_and_applied(scene_with_emb):
     assert share_with_emb(0.0) == 1.0
     assert share_with_emb(1.0) == 0.0
     assert 0.2 < share_with_emb(0.5) < 0.8
+
+
+def test_cli_track_with_appearance_and_node_options(tmp_path, capsys):
+    from spamlabels.cli.__main__ import main
+    from spamlabels.io import read_tracks
+    from spamlabels.synth import generate_sequence
+
+    config = SceneConfig(n_frames=30, width=320, height=180, n_people=6, fps=10.0)
+    seq_dir = generate_sequence(tmp_path, "S", config, seed=2)
+    seq = MOTSequence.open(seq_dir)
+    det = seq.det()
+    emb = _unit(np.random.default_rng(1), len(det), 16).astype(np.float32)
+    npy = write_appearance(tmp_path / "emb.npy", det.replace(data={"embedding": emb}))
+    out = tmp_path / "t.txt"
+    args = ["track", str(seq_dir), "--tracker", "spam", "--out", str(out), "--no-progress"]
+    assert main([*args, "--appearance", str(npy), "--node-keep-conf", "0.6",
+                 "--node-threshold", "0.8"]) == 0  # fmt: skip
+    assert len(read_tracks(out)) > 0
+    assert main(["track", str(seq_dir), "--out", str(out), "--appearance", str(npy)]) == 2
+    assert "apply to spam" in capsys.readouterr().err

@@ -145,3 +145,22 @@ def test_hierarchy_with_oracle_decisions_reaches_the_oracle():
     # no track holds two boxes in one frame
     pairs = np.stack([pred.frame, pred.id], 1)
     assert len(np.unique(pairs, axis=0)) == len(pred)
+
+
+def test_node_keep_conf_protects_confident_detections_from_gnn_node():
+    frame = np.array([1, 1, 2, 2])
+    xywh = np.array([[0, 0, 10, 20], [50, 0, 10, 20], [1, 0, 10, 20], [51, 0, 10, 20]], float)
+    score = np.array([0.9, 0.3, 0.6, 0.59])
+    prob = np.array([0.1, 0.1, 0.7, 0.9])
+    for keep, expected in ((None, [True, True, True, False]), (0.6, [False, True, False, False])):
+        cfg = HierarchyConfig(coverages=(2,), node_threshold=0.8, node_keep_conf=keep)
+        h = ClipHierarchy(frame, xywh, score, 10.0, (100, 100), config=cfg)
+        g = h.node_graph()
+        node_prob = np.empty(g.num_nodes)
+        node_prob[h.det_to_node] = prob  # one node per detection at the node level
+        rejected = h.apply_node_probs(g, node_prob)
+        assert h.rejected.tolist() == expected
+        assert rejected.sum() == sum(expected)
+        np.testing.assert_allclose(h.records[0].node_prob, node_prob)  # recorded unchanged
+    with pytest.raises(ValueError, match="node_keep_conf"):
+        HierarchyConfig(node_keep_conf=float("nan"))

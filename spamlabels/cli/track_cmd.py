@@ -74,6 +74,22 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="spam: skip GNN_node (every candidate goes to the edge levels)",
     )
+    p.add_argument(
+        "--node-threshold",
+        type=_conf,
+        default=None,
+        metavar="P",
+        help="spam: GNN_node probability below which a candidate is rejected (default: "
+        "SpamConfig.node_threshold)",
+    )
+    p.add_argument(
+        "--node-keep-conf",
+        type=_conf,
+        default=None,
+        metavar="CONF",
+        help="spam: candidates at least this confident are never rejected by GNN_node "
+        "(default: SpamConfig.node_keep_conf)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -97,9 +113,21 @@ def run(args: argparse.Namespace) -> int:
         kwargs["node_level"] = not args.no_node_level
         if args.weights is not None:
             kwargs["weights"] = args.weights
-    elif args.weights is not None or args.no_node_level:
+        if args.node_threshold is not None:
+            kwargs["node_threshold"] = args.node_threshold
+        if args.node_keep_conf is not None:
+            kwargs["node_keep_conf"] = args.node_keep_conf
+    elif (
+        args.weights is not None
+        or args.no_node_level
+        or args.node_threshold is not None
+        or args.node_keep_conf is not None
+        or args.appearance is not None
+    ):
         raise DataFormatError(
-            args.seq, f"--weights/--no-node-level apply to spam, not {args.tracker}"
+            args.seq,
+            "--weights/--no-node-level/--node-threshold/--node-keep-conf/--appearance apply to "
+            f"spam, not {args.tracker}",
         )
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()

@@ -118,16 +118,21 @@ def node_attributes(
         raise ValueError(f"node {missing} has no member detection")
     first_det, last_det = order[firsts], order[lasts]
     size = (lasts - firsts + 1).astype(np.int64)
-    box_sum = np.zeros((n_nodes, 4))
-    np.add.at(box_sum, node, xywh[idx])
+    # members are sorted by node and every node has one: segment sums by reduceat
+    # (np.add.at is ~20x slower)
+    box_sum = np.add.reduceat(xywh[order], firsts, axis=0) if n_nodes else np.zeros((0, 4))
     conf_sum = np.bincount(node, weights=score[idx], minlength=n_nodes)
     mean_emb = None
     has_emb = np.zeros(n_nodes, bool)
     if emb is not None:
-        valid = np.isfinite(emb[idx]).all(axis=1)
-        cnt = np.bincount(node[valid], minlength=n_nodes).astype(np.float64)
-        acc = np.zeros((n_nodes, emb.shape[1]))
-        np.add.at(acc, node[valid], emb[idx][valid])
+        e = np.asarray(emb[order], np.float64)
+        valid = np.isfinite(e).all(axis=1)
+        e[~valid] = 0.0
+        if n_nodes:
+            acc = np.add.reduceat(e, firsts, axis=0)
+            cnt = np.add.reduceat(valid.astype(np.float64), firsts)
+        else:
+            acc, cnt = np.zeros((0, e.shape[1])), np.zeros(0)
         has_emb = cnt > 0
         mean_emb = np.where(has_emb[:, None], acc / np.maximum(cnt, 1)[:, None], 0.0)
     vel_fwd = np.full((n_nodes, 2), np.nan)

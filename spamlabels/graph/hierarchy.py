@@ -59,6 +59,10 @@ class HierarchyConfig:
     """Run GNN_node (level 0); without it every detection enters level 1."""
     node_threshold: float = 0.5
     """Detections with GNN_node probability below this are rejected."""
+    node_keep_conf: float | None = None
+    """Detections with detector confidence at least this are never rejected by GNN_node (it
+    then only decides on the low-confidence candidates; their probabilities are still
+    recorded); ``None`` = GNN_node decides on every detection."""
     emb_weight: float = 0.5
     """Weight of appearance in the pruning score of motion levels when both nodes have
     embeddings (SUSHI uses 0.95 with raw fast-reid features)."""
@@ -74,6 +78,8 @@ class HierarchyConfig:
             raise ValueError(f"top_k must be >= 1, got {self.top_k}")
         if not 0.0 < self.node_threshold < 1.0:
             raise ValueError(f"node_threshold must be in (0, 1), got {self.node_threshold}")
+        if self.node_keep_conf is not None and not np.isfinite(self.node_keep_conf):
+            raise ValueError(f"node_keep_conf must be a finite number, got {self.node_keep_conf}")
 
     def levels_for(self, n_frames: int) -> int:
         """Number of GNN_edge levels needed to cover ``n_frames`` (the last covers the clip)."""
@@ -327,6 +333,11 @@ class ClipHierarchy:
         +1 keep, -1 reject, 0 free). Returns the rejected-node mask."""
         node_prob = np.asarray(node_prob, np.float64)
         reject = node_prob < self.config.node_threshold
+        if self.config.node_keep_conf is not None:
+            conf = np.zeros(graph.num_nodes)
+            live = self.det_to_node >= 0
+            np.maximum.at(conf, self.det_to_node[live], self.score[live])
+            reject &= conf < self.config.node_keep_conf
         if forced is not None:
             reject = (reject | (forced < 0)) & (forced <= 0)
         self.records.append(LevelRecord(graph, self.det_to_node.copy(), node_prob=node_prob,

@@ -58,6 +58,9 @@ class SpamConfig:
     """Run GNN_node; ``False`` sends every detection to the edge levels (Table 1, setting B)."""
     node_threshold: float = 0.5
     """GNN_node probability below which a detection is rejected."""
+    node_keep_conf: float | None = None
+    """Detections at least this confident are never rejected by GNN_node (``None``: GNN_node
+    decides on every candidate)."""
     min_track_len: int = 2
     """Tracks with fewer detections are dropped."""
     interpolate: bool = True
@@ -74,6 +77,8 @@ class SpamConfig:
             raise ValueError(f"clip_overlap must be in [0, 1), got {self.clip_overlap}")
         if self.min_track_len < 1:
             raise ValueError(f"min_track_len must be >= 1, got {self.min_track_len}")
+        if not 0.0 < self.node_threshold < 1.0:
+            raise ValueError(f"node_threshold must be in (0, 1), got {self.node_threshold}")
 
 
 @dataclass
@@ -238,7 +243,11 @@ class SpamTracker(Tracker):
         raise TypeError("the spam tracker is offline: call track() on the whole sequence")
 
     def _hierarchy_config(self) -> HierarchyConfig:
-        return HierarchyConfig(top_k=self.config.top_k, node_threshold=self.config.node_threshold)
+        return HierarchyConfig(
+            top_k=self.config.top_k,
+            node_threshold=self.config.node_threshold,
+            node_keep_conf=self.config.node_keep_conf,
+        )
 
     def track(
         self,
