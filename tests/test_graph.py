@@ -32,16 +32,19 @@ def _brute_candidates(start, end, window, score, k):
     return sorted((i, j) for i, j in pairs if (i, j) in top[i] and (i, j) in top[j])
 
 
+@pytest.mark.parametrize("block_entries", [2_000_000, 30, 1])
 @pytest.mark.parametrize("dense", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_candidate_edges_match_brute_force(seed, dense):
+def test_candidate_edges_match_brute_force(seed, dense, block_entries):
     rng = np.random.default_rng(seed)
     n = 40
     start = rng.integers(0, 12, n)
     end = start + rng.integers(0, 3, n)
     window = start // 6
     score = rng.random((n, n))
-    src, dst, _ = candidate_edges(start, end, window, lambda s, d: score[s, d], k=3, dense=dense)
+    src, dst, sc = candidate_edges(start, end, window, lambda s, d: score[s, d], k=3,
+                                   dense=dense, block_entries=block_entries)  # fmt: skip
+    np.testing.assert_array_equal(sc, score[src, dst])
     got = sorted(zip(src.tolist(), dst.tolist(), strict=True))
     assert got == _brute_candidates(start, end, window, score, 3)
     assert (end[src] < start[dst]).all() and (window[src] == window[dst]).all()

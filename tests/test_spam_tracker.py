@@ -159,3 +159,24 @@ def test_shipped_weights_track_real_mot17(mot17):
     tracks = tracker.track(dets, n, seq.info.frame_rate)
     hota = evaluate({"s": (seq.gt("val"), tracks, n)}).combined["HOTA"]
     assert hota > 60.0
+
+
+@pytest.mark.integration
+def test_shipped_gnn_node_rescues_an_over_complete_candidate_set(mot17):
+    """Table 1, B@0.01 vs C@0.01 on one real validation half (docs/benchmarks.md section 6:
+    MOT17-05 41.4 vs 59.9 HOTA): GNN_node must keep most of the gain."""
+    from spamlabels.eval import evaluate
+    from spamlabels.io import MOTSequence
+
+    seq = MOTSequence.open(mot17 / "train" / "MOT17-05-YOLOX")
+    dets = seq.det("val")
+    dets = dets[dets.score >= 0.01]
+    n = seq.length("val")
+    hota = {}
+    for node_level in (False, True):
+        tracker = create_tracker("spam", node_level=node_level,
+                                 image_size=(seq.info.im_width, seq.info.im_height))  # fmt: skip
+        tracks = tracker.track(dets, n, seq.info.frame_rate)
+        hota[node_level] = evaluate({"s": (seq.gt("val"), tracks, n)}).combined["HOTA"]
+    assert hota[True] > hota[False] + 10.0
+    assert hota[True] > 55.0

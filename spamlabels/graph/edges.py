@@ -52,6 +52,22 @@ def reciprocal_topk(
     return (rank[:e] < k) & (rank[e:] < k)
 
 
+def _row_topk(sym: FloatArray, k: int) -> NDArray[np.bool_]:
+    """``(b, m)`` mask of each row's ``k`` lowest finite-or-not scores (ties at the k-th score
+    kept by column order, up to ``k``)."""
+    m = sym.shape[1]
+    if m <= k:
+        return np.ones(sym.shape, bool)
+    kth = np.partition(sym, k - 1, axis=1)[:, k - 1 : k]
+    keep = sym < kth
+    ties = np.flatnonzero(np.isfinite(kth[:, 0]) & (sym == kth).any(axis=1))
+    for r in ties:
+        need = k - int(keep[r].sum())
+        cols = np.flatnonzero(sym[r] == kth[r, 0])[:need]
+        keep[r, cols] = True
+    return keep
+
+
 def candidate_edges(
     start: IntArray,
     end: IntArray,
@@ -59,23 +75,27 @@ def candidate_edges(
     score_fn: ScoreFn,
     k: int,
     dense: bool = False,
+    block_entries: int = 8_000_000,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Time-valid candidate edges within windows, pruned to the reciprocal top-``k``.
 
-    Windows are independent, so they are processed one at a time: the window's candidate pairs
-    are scored into an ``m x m`` matrix (``m`` nodes in the window), each node keeps its ``k``
-    best neighbours (past and future together, ``np.argpartition``) and an edge survives when
-    both endpoints keep it. Memory is ``O(m^2)`` for the largest window, never the whole level.
+    Windows are independent, so they are processed one at a time, and a window's ``m`` nodes in
+    blocks of rows: a block of ``b`` nodes is scored against the whole window (its future
+    candidates ``b -> m`` and its past ones ``m -> b``) into ``b x m`` matrices, each node keeps
+    its ``k`` best neighbours (past and future together, ``np.partition``), and an edge survives
+    when both endpoints keep it. Memory is ``O(block_entries)`` per matrix (``b = max(1,
+    block_entries // m)``), never ``O(m^2)`` for a big window nor anything for the whole level.
 
     Args:
         start, end: ``(N,)`` first and last frame of every node.
         window: ``(N,)`` window id of every node; edges only join nodes of one window.
         score_fn: ``score_fn(src, dst)`` pruning score (lower = closer). With ``dense=True`` it
-            is called with broadcastable index arrays ``(m, 1)`` and ``(1, m)`` and must
-            return an ``(m, m)`` matrix (cheap, no gathers per pair); otherwise with the
-            ``(P,)`` candidate pairs of a window.
+            is called with broadcastable index arrays ``(b, 1)`` and ``(1, m)`` (or ``(1, m)``
+            and ``(b, 1)``) and must return the ``(b, m)`` matrix (cheap, no gathers per pair);
+            otherwise with the ``(P,)`` candidate pairs of a block.
         k: reciprocal top-k.
         dense: how ``score_fn`` is called (see above).
+        block_entries: entries of one ``b x m`` block matrix.
 
     Returns:
         ``(src, dst, score)`` of the kept edges, ``src`` earlier, sorted by (src, dst).
@@ -97,33 +117,46 @@ def candidate_edges(
         m = len(members)
         if m < 2:
             continue
-        valid = end[members][:, None] < start[members][None, :]
-        if not valid.any():
-            continue
-        if dense:
-            full = np.asarray(score_fn(members[:, None], members[None, :]), dtype=np.float64)
-            sc = np.where(valid, full, np.inf)
-        else:
-            ri, cj = np.nonzero(valid)
-            sc = np.full((m, m), np.inf)
-            sc[ri, cj] = score_fn(members[ri], members[cj])
-        sym = np.minimum(sc, sc.T)  # a node ranks past and future neighbours together
-        if m > k:
-            kth = np.partition(sym, k - 1, axis=1)[:, k - 1 : k]
-            # keep ties at the k-th score only up to k (by column order) to mirror top-k
-            keep = sym < kth
-            ties = np.flatnonzero(np.isfinite(kth[:, 0]) & (sym == kth).any(axis=1))
-            for r in ties:
-                need = k - int(keep[r].sum())
-                cols = np.flatnonzero(sym[r] == kth[r, 0])[:need]
-                keep[r, cols] = True
-        else:
-            keep = np.ones((m, m), bool)
-        ok = valid & keep & keep.T & np.isfinite(sc)
-        ri, cj = np.nonzero(ok)
-        out_src.append(members[ri])
-        out_dst.append(members[cj])
-        out_score.append(sc[ri, cj])
+        s_m, e_m = start[members], end[members]
+        if not (e_m.min() < s_m.max()):
+            continue  # no time-valid pair in this window
+        rows_per_block = max(1, block_entries // m)
+        fwd_keys: list[IntArray] = []  # i * m + j: i (earlier) keeps its edge to j
+        fwd_scores: list[FloatArray] = []
+        bwd_keys: list[IntArray] = []  # i * m + j: j (later) keeps its edge from i
+        for r0 in range(0, m, rows_per_block):
+            rows = np.arange(r0, min(m, r0 + rows_per_block))
+            fwd_valid = e_m[rows][:, None] < s_m[None, :]  # rows -> cols
+            bwd_valid = e_m[None, :] < s_m[rows][:, None]  # cols -> rows
+            if dense:
+                fwd = np.asarray(score_fn(members[rows][:, None], members[None, :]), np.float64)
+                fwd = np.where(fwd_valid, fwd, np.inf)
+            else:
+                fwd = np.full(fwd_valid.shape, np.inf)
+                ri, cj = np.nonzero(fwd_valid)
+                fwd[ri, cj] = score_fn(members[rows[ri]], members[cj])
+            if len(rows) == m:  # one block: the past candidates are the transpose
+                bwd = fwd.T
+            elif dense:
+                bwd = np.asarray(score_fn(members[None, :], members[rows][:, None]), np.float64)
+                bwd = np.where(bwd_valid, bwd, np.inf)
+            else:
+                bwd = np.full(bwd_valid.shape, np.inf)
+                ri, cj = np.nonzero(bwd_valid)
+                bwd[ri, cj] = score_fn(members[cj], members[rows[ri]])
+            # a node ranks past and future neighbours together
+            keep = _row_topk(np.minimum(fwd, bwd), k)
+            ri, cj = np.nonzero(keep & fwd_valid & np.isfinite(fwd))
+            fwd_keys.append(rows[ri] * m + cj)
+            fwd_scores.append(fwd[ri, cj])
+            ri, cj = np.nonzero(keep & bwd_valid)
+            bwd_keys.append(cj * m + rows[ri])
+        f_keys = np.concatenate(fwd_keys)
+        both = np.isin(f_keys, np.concatenate(bwd_keys))
+        kept = f_keys[both]
+        out_src.append(members[kept // m])
+        out_dst.append(members[kept % m])
+        out_score.append(np.concatenate(fwd_scores)[both])
     if not out_src:
         return empty
     src = np.concatenate(out_src).astype(np.int64)

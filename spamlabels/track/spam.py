@@ -4,7 +4,8 @@ Paper §3.2 and supplementary A.1; design notes §1 and §3.2-3.3. For each clip
 ``clip_length`` frames (default 512, consecutive clips overlap by half):
 
 1. GNN_node (level 0) scores every candidate detection in 10-frame windows; those below
-   ``node_threshold`` are rejected (kept in the record: an annotator may restore them).
+   ``node_threshold`` are rejected (kept in the record: an annotator may restore them),
+   except detections at least ``node_keep_conf`` confident, which always go on.
 2. GNN_edge levels 1, 2, ... link the surviving detections into ever longer tracklets over
    windows of 2, 4, ..., 512 frames (rounding onto in/out-degree <= 1, components).
 3. Clips are stitched by Hungarian matching on the detections they share (each clip decides
@@ -56,11 +57,12 @@ class SpamConfig:
     """Fraction of a clip shared with the next one."""
     node_level: bool = True
     """Run GNN_node; ``False`` sends every detection to the edge levels (Table 1, setting B)."""
-    node_threshold: float = 0.5
-    """GNN_node probability below which a detection is rejected."""
-    node_keep_conf: float | None = None
-    """Detections at least this confident are never rejected by GNN_node (``None``: GNN_node
-    decides on every candidate)."""
+    node_threshold: float = 0.8
+    """GNN_node probability below which a detection is rejected (0.8: chosen with
+    ``node_keep_conf`` on the MOT17 YOLOX *train* halves, docs/benchmarks.md section 6)."""
+    node_keep_conf: float | None = 0.6
+    """Detections at least this confident are never rejected by GNN_node, which then decides
+    on the low-confidence candidates only (``None``: GNN_node decides on every candidate)."""
     min_track_len: int = 2
     """Tracks with fewer detections are dropped."""
     interpolate: bool = True
