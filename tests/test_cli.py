@@ -84,5 +84,12 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert 0 < scores["ByteTrack"]["HOTA"] <= scores["oracle from candidates"]["HOTA"] + 5
     assert (out / "preview.png").stat().st_size > 1000
     assert (out / "tracks" / "DEMO-0000.txt").is_file()
+    if "SPAM (synthetic-only)" in scores:  # torch installed
+        assert (out / "tracks" / "DEMO-0000-spam.txt").is_file()
+        assert (
+            0
+            < scores["SPAM (synthetic-only)"]["HOTA"]
+            <= scores["oracle from candidates"]["HOTA"] + 5
+        )
     # a second run replaces the demo's own sequence instead of refusing
     assert main(["demo", "--out", str(out), "--frames", "40", "--people", "8"]) == 0
