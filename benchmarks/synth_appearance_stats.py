@@ -4,9 +4,9 @@ Real: the 128-d "mars-small128" embeddings of ``../shared/data/MOT17/appearance`
 MOT17-09-FRCNN, MOT17-09-SDP, all frames), attached to the det.txt rows. Simulated:
 ``--sequences`` in-memory scenes drawn like ``spam train synth`` draws them, with the ``frcnn``
 detector preset and confidence >= 0.3 (the public FRCNN/SDP detections start there). Detections
-are matched to ground truth as in :func:`spamlabels.synth.match_detections`; the statistics are
-cosine distances (1 - cos) between detections of the same identity one frame, 1 s and 10 s
-apart and between different identities of the same frame
+get ground-truth ids by :func:`spamlabels.graph.assign_gt_ids` (the training labels); the
+statistics are cosine distances (1 - cos) between detections of the same identity one frame,
+1 s and 10 s apart and between different identities of the same frame
 (:func:`spamlabels.synth.stats.appearance_stats`).
 
 Usage::
@@ -22,23 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from spamlabels.core import Detections, Tracks
+from spamlabels.graph import assign_gt_ids
 from spamlabels.io import MOTSequence
-from spamlabels.synth import DetectorConfig, match_detections, sample_config, simulate_scene
+from spamlabels.synth import DetectorConfig, sample_config, simulate_scene
 from spamlabels.synth.reid import ReidConfig, simulate_embeddings
 from spamlabels.synth.stats import appearance_stats
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "MOT17"
 REAL = ("MOT17-05-FRCNN", "MOT17-09-FRCNN", "MOT17-09-SDP")
-
-
-def _gt_ids(gt: Tracks, det: Detections) -> np.ndarray:
-    m = match_detections(gt, det)
-    gid = np.full(len(det), -1, np.int64)
-    hit = m.det_gt >= 0
-    gid[hit] = gt.id[m.det_gt[hit]]
-    return gid
 
 
 def main() -> None:
@@ -54,7 +46,7 @@ def main() -> None:
     for name in REAL:
         seq = MOTSequence.open(args.data / "train" / name)
         det = seq.det(appearance=args.data / "appearance" / f"{name}.npy")
-        gid = _gt_ids(seq.gt(), det)
+        gid = assign_gt_ids(det, seq.gt())
         rows[name] = appearance_stats(det.frame, det.data["embedding"], gid, seq.info.frame_rate)
     sim: dict[str, list[float]] = {}
     for child in np.random.SeedSequence(args.seed).spawn(args.sequences):
@@ -63,7 +55,7 @@ def main() -> None:
         _, gt, det = simulate_scene(config, int(rng.integers(0, 2**31 - 1)))
         det = det[det.score >= 0.3]
         emb = simulate_embeddings(det, config.fps, rng, ReidConfig())
-        for k, v in appearance_stats(det.frame, emb, _gt_ids(gt, det), config.fps).items():
+        for k, v in appearance_stats(det.frame, emb, assign_gt_ids(det, gt), config.fps).items():
             sim.setdefault(k, []).append(v)
     rows[f"simulated ({args.sequences} scenes)"] = {k: float(np.nanmean(v)) for k, v in sim.items()}
     keys = list(next(iter(rows.values())))

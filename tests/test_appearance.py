@@ -7,8 +7,9 @@ import pytest
 from factories import make_dets
 
 from spamlabels.core import DataFormatError
+from spamlabels.graph import assign_gt_ids
 from spamlabels.io import MOTSequence, attach_embeddings, read_appearance, write_appearance
-from spamlabels.synth import SceneConfig, match_detections, simulate_scene
+from spamlabels.synth import SceneConfig, simulate_scene
 from spamlabels.synth.detector import DetectionSource
 from spamlabels.synth.reid import ReidConfig, simulate_embeddings
 from spamlabels.synth.stats import appearance_stats
@@ -116,11 +117,7 @@ def test_simulated_embeddings_are_unit_rows_and_seeded(scene_with_emb):
 
 def test_simulated_embeddings_separate_identities_like_real_reid(scene_with_emb):
     info, gt, det, emb = scene_with_emb
-    m = match_detections(gt, det)
-    gid = np.full(len(det), -1)
-    hit = m.det_gt >= 0
-    gid[hit] = gt.id[m.det_gt[hit]]
-    st = appearance_stats(det.frame, emb, gid, info.frame_rate)
+    st = appearance_stats(det.frame, emb, assign_gt_ids(det, gt), info.frame_rate)
     # the same person drifts away slowly; different people are far apart on average
     assert st["same_next_q50"] < st["same_1s_q50"] < st["same_10s_q50"] < st["diff_q50"]
     # ... but not always: a share of different-person pairs is closer than a 1-s lag

@@ -100,6 +100,17 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.io import MOTSequence, write_mot
     from spamlabels.track import create_tracker
 
+    # options of the spam tracker only; refused (before any reading) for the others
+    spam_only = {
+        "--weights": args.weights,
+        "--no-node-level": args.no_node_level or None,
+        "--node-threshold": args.node_threshold,
+        "--node-keep-conf": args.node_keep_conf,
+        "--appearance": args.appearance,
+    }
+    if args.tracker != "spam" and any(v is not None for v in spam_only.values()):
+        given = "/".join(k for k, v in spam_only.items() if v is not None)
+        raise DataFormatError(args.seq, f"{given} apply to spam, not {args.tracker}")
     seq = MOTSequence.open(args.seq)
     dets = seq.det(half=args.half, path=args.det, appearance=args.appearance)
     min_conf = (
@@ -111,24 +122,9 @@ def run(args: argparse.Namespace) -> int:
     if args.tracker == "spam":
         kwargs["image_size"] = (seq.info.im_width, seq.info.im_height)
         kwargs["node_level"] = not args.no_node_level
-        if args.weights is not None:
-            kwargs["weights"] = args.weights
-        if args.node_threshold is not None:
-            kwargs["node_threshold"] = args.node_threshold
-        if args.node_keep_conf is not None:
-            kwargs["node_keep_conf"] = args.node_keep_conf
-    elif (
-        args.weights is not None
-        or args.no_node_level
-        or args.node_threshold is not None
-        or args.node_keep_conf is not None
-        or args.appearance is not None
-    ):
-        raise DataFormatError(
-            args.seq,
-            "--weights/--no-node-level/--node-threshold/--node-keep-conf/--appearance apply to "
-            f"spam, not {args.tracker}",
-        )
+        for key in ("weights", "node_threshold", "node_keep_conf"):
+            if getattr(args, key) is not None:
+                kwargs[key] = getattr(args, key)
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(

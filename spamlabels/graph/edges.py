@@ -52,6 +52,19 @@ def reciprocal_topk(
     return (rank[:e] < k) & (rank[e:] < k)
 
 
+def _score_matrix(
+    score_fn: ScoreFn, src: IntArray, dst: IntArray, valid: NDArray[np.bool_], dense: bool
+) -> FloatArray:
+    """``(len(src), len(dst))`` pruning scores of the pairs ``src[i] -> dst[j]``, ``inf`` where
+    ``valid`` is False (``score_fn`` called as described in :func:`candidate_edges`)."""
+    if dense:
+        return np.where(valid, np.asarray(score_fn(src[:, None], dst[None, :]), np.float64), np.inf)
+    out = np.full(valid.shape, np.inf)
+    ri, cj = np.nonzero(valid)
+    out[ri, cj] = score_fn(src[ri], dst[cj])
+    return out
+
+
 def _row_topk(sym: FloatArray, k: int) -> NDArray[np.bool_]:
     """``(b, m)`` mask of each row's ``k`` lowest finite-or-not scores (ties at the k-th score
     kept by column order, up to ``k``)."""
@@ -90,9 +103,9 @@ def candidate_edges(
         start, end: ``(N,)`` first and last frame of every node.
         window: ``(N,)`` window id of every node; edges only join nodes of one window.
         score_fn: ``score_fn(src, dst)`` pruning score (lower = closer). With ``dense=True`` it
-            is called with broadcastable index arrays ``(b, 1)`` and ``(1, m)`` (or ``(1, m)``
-            and ``(b, 1)``) and must return the ``(b, m)`` matrix (cheap, no gathers per pair);
-            otherwise with the ``(P,)`` candidate pairs of a block.
+            is called with broadcastable index arrays ``(a, 1)`` and ``(1, c)`` and must return
+            the ``(a, c)`` matrix (cheap, no gathers per pair); otherwise with the ``(P,)``
+            candidate pairs of a block.
         k: reciprocal top-k.
         dense: how ``score_fn`` is called (see above).
         block_entries: entries of one ``b x m`` block matrix.
@@ -128,22 +141,13 @@ def candidate_edges(
             rows = np.arange(r0, min(m, r0 + rows_per_block))
             fwd_valid = e_m[rows][:, None] < s_m[None, :]  # rows -> cols
             bwd_valid = e_m[None, :] < s_m[rows][:, None]  # cols -> rows
-            if dense:
-                fwd = np.asarray(score_fn(members[rows][:, None], members[None, :]), np.float64)
-                fwd = np.where(fwd_valid, fwd, np.inf)
-            else:
-                fwd = np.full(fwd_valid.shape, np.inf)
-                ri, cj = np.nonzero(fwd_valid)
-                fwd[ri, cj] = score_fn(members[rows[ri]], members[cj])
-            if len(rows) == m:  # one block: the past candidates are the transpose
-                bwd = fwd.T
-            elif dense:
-                bwd = np.asarray(score_fn(members[None, :], members[rows][:, None]), np.float64)
-                bwd = np.where(bwd_valid, bwd, np.inf)
-            else:
-                bwd = np.full(bwd_valid.shape, np.inf)
-                ri, cj = np.nonzero(bwd_valid)
-                bwd[ri, cj] = score_fn(members[cj], members[rows[ri]])
+            fwd = _score_matrix(score_fn, members[rows], members, fwd_valid, dense)
+            # the past candidates: the transpose when the block is the whole window
+            bwd = (
+                fwd.T
+                if len(rows) == m
+                else _score_matrix(score_fn, members, members[rows], bwd_valid.T, dense).T
+            )
             # a node ranks past and future neighbours together
             keep = _row_topk(np.minimum(fwd, bwd), k)
             ri, cj = np.nonzero(keep & fwd_valid & np.isfinite(fwd))
