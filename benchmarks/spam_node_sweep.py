@@ -29,7 +29,10 @@ def _parse(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in text.split(","):
         key, value = item.split("=")
-        out[key] = None if value == "none" else float(value) if "." in value else int(value)
+        if "/" in value:  # per-level tuple, e.g. edge_threshold=0.5/0.5/0.4
+            out[key] = tuple(float(v) for v in value.split("/"))
+        else:
+            out[key] = None if value == "none" else float(value) if "." in value else int(value)
     return out
 
 

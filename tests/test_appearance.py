@@ -208,7 +208,10 @@ def test_cli_track_with_appearance_and_node_options(tmp_path, capsys):
     out = tmp_path / "t.txt"
     args = ["track", str(seq_dir), "--tracker", "spam", "--out", str(out), "--no-progress"]
     assert main([*args, "--appearance", str(npy), "--node-keep-conf", "0.6",
-                 "--node-threshold", "0.8"]) == 0  # fmt: skip
+                 "--node-threshold", "0.8", "--edge-threshold", "0.5,0.45"]) == 0  # fmt: skip
     assert len(read_tracks(out)) > 0
+    with pytest.raises(SystemExit):  # not a probability
+        main([*args, "--edge-threshold", "0.5,1.5"])
+    assert "probabilities in (0, 1)" in capsys.readouterr().err
     assert main(["track", str(seq_dir), "--out", str(out), "--appearance", str(npy)]) == 2
     assert "apply to spam" in capsys.readouterr().err

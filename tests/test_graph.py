@@ -60,23 +60,24 @@ def test_reciprocal_topk_small():
     ]
 
 
-def _brute_round(src, dst, prob, n):
+def _brute_round(src, dst, prob, n, threshold=0.5):
     best, best_w = None, -1.0
-    cand = [e for e in range(len(src)) if prob[e] > 0.5]
+    cand = [e for e in range(len(src)) if prob[e] > threshold]
     for r in range(len(cand) + 1):
         for sub in itertools.combinations(cand, r):
             outs = [src[e] for e in sub]
             ins = [dst[e] for e in sub]
             if len(set(outs)) < len(outs) or len(set(ins)) < len(ins):
                 continue
-            w = sum(2 * prob[e] - 1 for e in sub)
+            w = sum(prob[e] - threshold for e in sub)
             if w > best_w + 1e-12:
                 best, best_w = set(sub), w
     return best
 
 
+@pytest.mark.parametrize("threshold", [0.5, 0.35])
 @pytest.mark.parametrize("seed", range(8))
-def test_round_edges_is_the_exact_projection(seed):
+def test_round_edges_is_the_exact_projection(seed, threshold):
     rng = np.random.default_rng(seed)
     n = 6
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
@@ -84,10 +85,35 @@ def test_round_edges_is_the_exact_projection(seed):
     src = np.array([pairs[c][0] for c in chosen])
     dst = np.array([pairs[c][1] for c in chosen])
     prob = rng.random(9)
-    active = round_edges(src, dst, prob, n)
-    assert set(np.flatnonzero(active).tolist()) == _brute_round(src, dst, prob, n)
+    active = round_edges(src, dst, prob, n, threshold=threshold)
+    assert set(np.flatnonzero(active).tolist()) == _brute_round(src, dst, prob, n, threshold)
     assert np.bincount(src[active], minlength=n).max() <= 1
     assert np.bincount(dst[active], minlength=n).max() <= 1
+
+
+def test_edge_threshold_per_level():
+    src, dst, prob = np.array([0]), np.array([1]), np.array([0.42])
+    assert not round_edges(src, dst, prob, 2).any()
+    assert round_edges(src, dst, prob, 2, threshold=0.4).all()
+    with pytest.raises(ValueError, match="threshold"):
+        round_edges(src, dst, prob, 2, threshold=1.0)
+    cfg = HierarchyConfig(edge_threshold=(0.5, 0.45, 0.4))
+    assert [cfg.edge_threshold_at(k) for k in (1, 2, 3, 4, 9)] == [0.5, 0.45, 0.4, 0.4, 0.4]
+    assert HierarchyConfig(edge_threshold=0.45).edge_threshold_at(7) == 0.45
+    for bad in (0.0, (0.5, 1.2), ()):
+        with pytest.raises(ValueError, match="edge_threshold"):
+            HierarchyConfig(edge_threshold=bad)
+    # the tracker's setting reaches the hierarchy: a 2-detection clip whose only link has
+    # probability between the two thresholds is one track or two
+    frame = np.array([1, 2])
+    xywh = np.array([[0, 0, 10, 20], [1, 0, 10, 20]], float)
+    for t, n_tracks in ((0.5, 2), (0.4, 1)):
+        h = ClipHierarchy(frame, xywh, np.array([0.9, 0.9]), 10.0, (100, 100),
+                          config=HierarchyConfig(coverages=(2,), edge_threshold=t))  # fmt: skip
+        h.skip_node_level()
+        g = h.edge_graph()
+        h.apply_edge_probs(g, np.full(g.num_edges, 0.42))
+        assert len(np.unique(h.track_ids())) == n_tracks
 
 
 def test_round_edges_forced():

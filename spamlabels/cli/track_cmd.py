@@ -17,6 +17,18 @@ def _conf(text: str) -> float:
     return value
 
 
+def _thresholds(text: str) -> float | tuple[float, ...]:
+    """``0.45`` or one probability per edge level, ``0.5,0.5,0.45`` (last one repeated)."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        msg = f"must be numbers separated by commas, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not all(0.0 < v < 1.0 for v in values):
+        raise argparse.ArgumentTypeError(f"must be probabilities in (0, 1), got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
 def add_parser(sub: Any) -> None:
     """Register ``spam track``."""
     from spamlabels.track import available_trackers
@@ -90,6 +102,14 @@ def add_parser(sub: Any) -> None:
         help="spam: candidates at least this confident are never rejected by GNN_node "
         "(default: SpamConfig.node_keep_conf)",
     )
+    p.add_argument(
+        "--edge-threshold",
+        type=_thresholds,
+        default=None,
+        metavar="P[,P...]",
+        help="spam: edge probability above which GNN_edge links two tracklets, one value or "
+        "one per level, last repeated (default: SpamConfig.edge_threshold)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -106,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         "--no-node-level": args.no_node_level or None,
         "--node-threshold": args.node_threshold,
         "--node-keep-conf": args.node_keep_conf,
+        "--edge-threshold": args.edge_threshold,
         "--appearance": args.appearance,
     }
     if args.tracker != "spam" and any(v is not None for v in spam_only.values()):
@@ -122,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tracker == "spam":
         kwargs["image_size"] = (seq.info.im_width, seq.info.im_height)
         kwargs["node_level"] = not args.no_node_level
-        for key in ("weights", "node_threshold", "node_keep_conf"):
+        for key in ("weights", "node_threshold", "node_keep_conf", "edge_threshold"):
             if getattr(args, key) is not None:
                 kwargs[key] = getattr(args, key)
     tracker = create_tracker(args.tracker, **kwargs)

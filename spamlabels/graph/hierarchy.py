@@ -63,6 +63,9 @@ class HierarchyConfig:
     """Detections with detector confidence at least this are never rejected by GNN_node (it
     then only decides on the low-confidence candidates; their probabilities are still
     recorded); ``None`` = GNN_node decides on every detection."""
+    edge_threshold: float | tuple[float, ...] = 0.5
+    """Edge probability above which GNN_edge links two tracklets (SUSHI: 0.5); a tuple gives
+    one threshold per edge level (1, 2, ...), its last entry repeated for deeper levels."""
     emb_weight: float = 0.5
     """Weight of appearance in the pruning score of motion levels when both nodes have
     embeddings (SUSHI uses 0.95 with raw fast-reid features)."""
@@ -78,8 +81,18 @@ class HierarchyConfig:
             raise ValueError(f"top_k must be >= 1, got {self.top_k}")
         if not 0.0 < self.node_threshold < 1.0:
             raise ValueError(f"node_threshold must be in (0, 1), got {self.node_threshold}")
+        thresholds = np.atleast_1d(np.asarray(self.edge_threshold, np.float64))
+        if not len(thresholds) or not ((thresholds > 0) & (thresholds < 1)).all():
+            raise ValueError(f"edge_threshold must be in (0, 1), got {self.edge_threshold}")
         if self.node_keep_conf is not None and not np.isfinite(self.node_keep_conf):
             raise ValueError(f"node_keep_conf must be a finite number, got {self.node_keep_conf}")
+
+    def edge_threshold_at(self, level: int) -> float:
+        """Edge threshold of GNN_edge level ``level`` (>= 1)."""
+        t = self.edge_threshold
+        if isinstance(t, (int, float)):
+            return float(t)
+        return float(t[min(level, len(t)) - 1])
 
     def levels_for(self, n_frames: int) -> int:
         """Number of GNN_edge levels needed to cover ``n_frames`` (the last covers the clip)."""
@@ -403,7 +416,8 @@ class ClipHierarchy:
             ``(N,)`` new node id of each node of ``graph``.
         """
         edge_prob = np.asarray(edge_prob, np.float64)
-        active = round_edges(graph.src, graph.dst, edge_prob, graph.num_nodes, forced)
+        active = round_edges(graph.src, graph.dst, edge_prob, graph.num_nodes, forced,
+                             threshold=self.config.edge_threshold_at(graph.level))  # fmt: skip
         labels = components(graph.src[active], graph.dst[active], graph.num_nodes)
         self.records.append(LevelRecord(graph, self.det_to_node.copy(), edge_prob=edge_prob,
                                         active=active, forced_edges=forced))  # fmt: skip

@@ -38,6 +38,9 @@ def round_edges(
 ) -> NDArray[np.bool_]:
     """Active edges after rounding: ``p > threshold`` projected onto in/out-degree <= 1.
 
+    Conflicts are solved by maximum-weight matching with weights ``p - threshold`` (for the
+    default 0.5 this is SUSHI's ``2p - 1`` up to a factor 2).
+
     Args:
         src, dst: ``(E,)`` endpoints, ``src`` earlier in time.
         prob: ``(E,)`` edge probabilities.
@@ -53,7 +56,9 @@ def round_edges(
         active outgoing edge.
     """
     e = len(src)
-    weight = 2.0 * np.asarray(prob, np.float64) - 1.0
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    weight = np.asarray(prob, np.float64) - threshold
     cand = prob > threshold
     if forced is not None:
         cand = (cand | (forced > 0)) & (forced >= 0)

@@ -63,14 +63,20 @@ class SpamConfig:
     node_keep_conf: float | None = 0.6
     """Detections at least this confident are never rejected by GNN_node, which then decides
     on the low-confidence candidates only (``None``: GNN_node decides on every candidate)."""
+    edge_threshold: float | tuple[float, ...] = 0.45
+    """GNN_edge link threshold, one for all levels or one per level (last one repeated).
+    0.45 (SUSHI: 0.5): chosen with ``top_k`` on the MOT17 YOLOX *train* halves, where the
+    synthetic-only model is under-confident on real long-range links (docs/benchmarks.md
+    section 6); on synthetic scenes 0.5 is as good."""
     min_track_len: int = 2
     """Tracks with fewer detections are dropped."""
     interpolate: bool = True
     """Fill gaps inside tracks by linear interpolation (off for DanceTrack in SUSHI)."""
     max_interpolation_gap: int = 0
     """Largest gap (frames) to fill; 0 = any."""
-    top_k: int = 10
-    """Reciprocal top-k of the graph pruning."""
+    top_k: int = 7
+    """Reciprocal top-k of the graph pruning (SUSHI: 10; 7 chosen with ``edge_threshold`` on
+    the MOT17 YOLOX train halves)."""
 
     def __post_init__(self) -> None:
         if self.clip_length is not None and self.clip_length < 2:
@@ -249,6 +255,7 @@ class SpamTracker(Tracker):
             top_k=self.config.top_k,
             node_threshold=self.config.node_threshold,
             node_keep_conf=self.config.node_keep_conf,
+            edge_threshold=self.config.edge_threshold,
         )
 
     def track(
