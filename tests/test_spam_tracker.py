@@ -60,6 +60,40 @@ def test_spam_tracker_runs_and_keeps_every_decision(scene):
         tracker.update(det.at_frame(1), 1)
 
 
+def test_ground_truth_clamps_reach_every_edge_level(scene):
+    """``data["gt_id"]`` labels every level's graph and ``run_clip`` may clamp the edges: with
+    ground-truth decisions on every level an untrained model tracks a clean scene perfectly."""
+    from spamlabels.graph.labels import assign_gt_ids
+    from spamlabels.track.spam import SpamTracker, run_hierarchy
+
+    info, gt, det = scene
+    gid = assign_gt_ids(det, gt)
+    clean = det[gid >= 0]
+    clean = clean.replace(data={**clean.data, "gt_id": gid[gid >= 0]})
+
+    class Oracle(SpamTracker):
+        def run_clip(self, hierarchy):
+            def clamp(graph, prob):
+                assert graph.edge_label is not None and prob.shape == (graph.num_edges,)
+                return np.where(graph.edge_label > 0.5, 1, -1).astype(np.int8)
+
+            run_hierarchy(self.model, hierarchy, False, clamp_edges=clamp)
+
+    torch.manual_seed(0)
+    tracker = Oracle(model=HierarchicalGNN(), weights=None, clip_length=64, interpolate=False,
+                     min_track_len=1, image_size=(info.im_width, info.im_height))  # fmt: skip
+    tracks = tracker.track(clean, info.seq_length, info.frame_rate)
+    records = tracker.last_clips[0].hierarchy.records
+    assert all(r.forced_edges is not None for r in records)
+    assert all((r.active == (r.forced_edges > 0)).all() for r in records)
+    # every predicted track is one object (an object may still be split where the pruning
+    # left no candidate edge: the clamp only decides on candidates)
+    truth = gid[gid >= 0][tracks.data["det_index"]]
+    for track_id in np.unique(tracks.id):
+        assert len(np.unique(truth[tracks.id == track_id])) == 1
+    assert len(np.unique(tracks.id)) < 2 * len(np.unique(truth))
+
+
 def test_trainer_runs_the_curriculum_and_checkpoints(scene, tmp_path):
     info, gt, det = scene
     seq = make_train_sequence("s", det, gt, info.frame_rate, (info.im_width, info.im_height),

@@ -21,6 +21,7 @@ graph, node / edge probabilities before rounding and node-to-tracklet maps.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,11 @@ from spamlabels.track.base import Tracker, _check_frames
 __all__ = [
     "DEFAULT_WEIGHTS",
     "ClipResult",
+    "EdgeClamp",
     "SpamConfig",
     "SpamTracker",
     "interpolate_tracks",
+    "run_hierarchy",
     "trained_clip_length",
 ]
 
@@ -122,11 +125,20 @@ def _clip_starts(n_frames: int, length: int, overlap: float) -> list[int]:
     return starts
 
 
+EdgeClamp = Callable[[LevelGraph, NDArray[np.float64]], "NDArray[np.int8] | None"]
+"""``clamp(graph, edge_prob)`` -> ``(E,)`` int8 clamps (+1 keep, -1 remove, 0 free) or ``None``."""
+
+
 def run_hierarchy(
-    model: Any, hierarchy: ClipHierarchy, node_level: bool = True, device: str = "cpu"
-) -> ClipHierarchy:
+    model: Any, hierarchy: ClipHierarchy, node_level: bool = True, device: str = "cpu",
+    clamp_edges: EdgeClamp | None = None,
+) -> ClipHierarchy:  # fmt: skip
     """Run every level of ``hierarchy`` with ``model`` (a :class:`spamlabels.nn.HierarchicalGNN`)
-    in inference mode and apply its decisions. Returns the same hierarchy."""
+    in inference mode and apply its decisions. Returns the same hierarchy.
+
+    ``clamp_edges`` is asked at every GNN_edge level, after the model and before rounding, for
+    decisions that override the model's (an annotator's answers, or ground truth for a
+    ceiling); they are recorded in ``LevelRecord.forced_edges``."""
     import torch
 
     def forward(graph: LevelGraph) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
@@ -150,7 +162,8 @@ def run_hierarchy(
         while not hierarchy.done():
             g = hierarchy.edge_graph()
             ep, _ = forward(g)
-            hierarchy.apply_edge_probs(g, ep)
+            forced = clamp_edges(g, ep) if clamp_edges is not None else None
+            hierarchy.apply_edge_probs(g, ep, forced)
     return hierarchy
 
 
@@ -258,6 +271,11 @@ class SpamTracker(Tracker):
             edge_threshold=self.config.edge_threshold,
         )
 
+    def run_clip(self, hierarchy: ClipHierarchy) -> None:
+        """Run the model over one clip's hierarchy (override to clamp decisions, e.g. with
+        :func:`run_hierarchy`'s ``clamp_edges``)."""
+        run_hierarchy(self.model, hierarchy, self.config.node_level, self.device)
+
     def track(
         self,
         dets: Detections,
@@ -269,7 +287,10 @@ class SpamTracker(Tracker):
 
         Args:
             dets: candidate detections (frames ``1..seq_length``); ``data["embedding"]``
-                ``(n, d)`` is used as appearance when present.
+                ``(n, d)`` is used as appearance when present, ``data["gt_id"]`` ``(n,)``
+                (ground-truth id, -1 none) gives every level's graph its labels
+                (``LevelGraph.edge_label`` ...; diagnostics and ceilings, see
+                :meth:`run_clip`).
             seq_length: number of frames (default: last frame with a detection).
             frame_rate: frames per second (default: the constructor's).
             progress: show a progress bar over clips.
@@ -286,6 +307,7 @@ class SpamTracker(Tracker):
         self.reset()
         cfg = self.config
         emb = dets.data.get("embedding")
+        gt_id = dets.data.get("gt_id")
         final = np.full(len(dets), -1, np.int64)
         next_id = 1
         clip_length = int(cfg.clip_length or 512)
@@ -300,9 +322,10 @@ class SpamTracker(Tracker):
             h = ClipHierarchy(
                 dets.frame[rows], dets.xywh[rows], dets.score[rows], self.frame_rate,
                 self.image_size, emb=None if emb is None else np.asarray(emb)[rows],
+                gt_id=None if gt_id is None else np.asarray(gt_id)[rows],
                 config=self._hierarchy_config(),
             )  # fmt: skip
-            run_hierarchy(self.model, h, cfg.node_level, self.device)
+            self.run_clip(h)
             self.last_clips.append(ClipResult(rows, h, (s, e)))
             local = h.track_ids()
             # ---- stitch with the previous clip on the shared detections
