@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "track": "spamlabels.cli.track_cmd",
     "eval": "spamlabels.cli.eval_cmd",
     "train": "spamlabels.cli.train_cmd",
+    "label": "spamlabels.cli.label_cmd",
     "demo": "spamlabels.cli.demo_cmd",
 }
 

@@ -16,6 +16,7 @@ from spamlabels.graph.hierarchy import (
     LevelGraph,
     LevelRecord,
     edge_labels,
+    majority_ids,
 )
 from spamlabels.graph.labels import ASSIGN_CLASSES, assign_gt_ids
 from spamlabels.graph.rounding import components, round_edges
@@ -34,6 +35,7 @@ __all__ = [
     "components",
     "edge_features",
     "edge_labels",
+    "majority_ids",
     "motion_giou",
     "node_attributes",
     "reciprocal_topk",

@@ -38,7 +38,14 @@ from spamlabels.graph.features import (
 )
 from spamlabels.graph.rounding import components, round_edges
 
-__all__ = ["ClipHierarchy", "HierarchyConfig", "LevelGraph", "LevelRecord", "edge_labels"]
+__all__ = [
+    "ClipHierarchy",
+    "HierarchyConfig",
+    "LevelGraph",
+    "LevelRecord",
+    "edge_labels",
+    "majority_ids",
+]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -195,10 +202,20 @@ def edge_labels(
     return same & (g == best_out[src]) & (g == best_in[dst])
 
 
-def _majority(
+def majority_ids(
     det_gt: IntArray, det_to_node: IntArray, n_nodes: int, min_share: float = 0.5
 ) -> IntArray:
-    """Majority ground-truth id per node if its share >= ``min_share``, else -1."""
+    """Majority ground-truth id per node if its share >= ``min_share``, else -1.
+
+    Args:
+        det_gt: ``(n,)`` ground-truth id per detection (-1 = false positive).
+        det_to_node: ``(n,)`` node of each detection (-1 = in no node).
+        n_nodes: number of nodes.
+        min_share: smallest share of the node's detections the id must hold.
+
+    Returns:
+        ``(n_nodes,)`` int64.
+    """
     keep = det_to_node >= 0
     node, gid = det_to_node[keep], det_gt[keep]
     out = np.full(n_nodes, -1, np.int64)
@@ -310,7 +327,7 @@ class ClipHierarchy:
     def _labels(self, graph: LevelGraph) -> None:
         if self.gt_id is None:
             return
-        node_gt = _majority(self.gt_id, self.det_to_node, graph.num_nodes)
+        node_gt = majority_ids(self.gt_id, self.det_to_node, graph.num_nodes)
         graph.node_gt = node_gt
         gap = graph.node_start[graph.dst] - graph.node_end[graph.src]
         graph.edge_label = edge_labels(graph.src, graph.dst, gap, node_gt).astype(np.float32)

@@ -42,6 +42,7 @@ __all__ = [
     "SpamTracker",
     "interpolate_tracks",
     "run_hierarchy",
+    "score_graph",
     "trained_clip_length",
 ]
 
@@ -125,6 +126,28 @@ def _clip_starts(n_frames: int, length: int, overlap: float) -> list[int]:
     return starts
 
 
+def score_graph(
+    model: Any, graph: LevelGraph, device: str = "cpu"
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Run ``model`` (a :class:`spamlabels.nn.HierarchicalGNN`) on one level's graph (call it
+    under ``torch.inference_mode()``).
+
+    Returns:
+        ``(E,)`` edge probabilities of the last message-passing step, and ``(N,)`` node
+        probabilities when the level has a node head (GNN_node), else ``None``.
+    """
+    import torch
+
+    x = torch.from_numpy(graph.x).to(device)
+    ei = torch.from_numpy(graph.edge_index).to(device)
+    ea = torch.from_numpy(graph.edge_attr).to(device)
+    out = model(graph.level, x, ei, ea)
+    ep = torch.sigmoid(out.edge_logits[-1]).double().cpu().numpy()
+    nl = out.node_logits
+    npb = torch.sigmoid(nl[-1]).double().cpu().numpy() if nl is not None else None
+    return ep, npb
+
+
 EdgeClamp = Callable[[LevelGraph, NDArray[np.float64]], "NDArray[np.int8] | None"]
 """``clamp(graph, edge_prob)`` -> ``(E,)`` int8 clamps (+1 keep, -1 remove, 0 free) or ``None``."""
 
@@ -142,14 +165,7 @@ def run_hierarchy(
     import torch
 
     def forward(graph: LevelGraph) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
-        x = torch.from_numpy(graph.x).to(device)
-        ei = torch.from_numpy(graph.edge_index).to(device)
-        ea = torch.from_numpy(graph.edge_attr).to(device)
-        out = model(graph.level, x, ei, ea)
-        ep = torch.sigmoid(out.edge_logits[-1]).double().cpu().numpy()
-        nl = out.node_logits
-        npb = torch.sigmoid(nl[-1]).double().cpu().numpy() if nl is not None else None
-        return ep, npb
+        return score_graph(model, graph, device)
 
     with torch.inference_mode():
         if node_level:
@@ -304,18 +320,22 @@ class SpamTracker(Tracker):
         n_frames = _check_frames(dets, seq_length)
         if frame_rate is not None:
             self.frame_rate = frame_rate
-        self.reset()
+        clips = self.make_clips(dets, n_frames)
+        for clip in tqdm(clips, desc="track (spam)", unit="clip", disable=not progress):
+            self.run_clip(clip.hierarchy)
+        self.last_clips = clips
+        return self.assemble(dets, clips)
+
+    def make_clips(self, dets: Detections, n_frames: int) -> list[ClipResult]:
+        """Cut ``dets`` (frames ``1..n_frames``) into clips of ``clip_length`` frames overlapping
+        by ``clip_overlap``, each with a fresh (not yet run) hierarchy; empty clips are left
+        out. ``data["embedding"]`` and ``data["gt_id"]`` are passed on (see :meth:`track`)."""
         cfg = self.config
         emb = dets.data.get("embedding")
         gt_id = dets.data.get("gt_id")
-        final = np.full(len(dets), -1, np.int64)
-        next_id = 1
-        clip_length = int(cfg.clip_length or 512)
-        starts = _clip_starts(n_frames, clip_length, cfg.clip_overlap)
-        prev_end = 0
-        prev_glob = np.full(len(dets), -1, np.int64)  # ids the previous clip gave each row
-        for k, s in enumerate(tqdm(starts, desc="track (spam)", unit="clip", disable=not progress)):
-            e = min(s + clip_length - 1, n_frames)
+        clips = []
+        for s in _clip_starts(n_frames, int(cfg.clip_length or 512), cfg.clip_overlap):
+            e = min(s + int(cfg.clip_length or 512) - 1, n_frames)
             rows = np.flatnonzero((dets.frame >= s) & (dets.frame <= e))
             if not len(rows):
                 continue
@@ -325,8 +345,28 @@ class SpamTracker(Tracker):
                 gt_id=None if gt_id is None else np.asarray(gt_id)[rows],
                 config=self._hierarchy_config(),
             )  # fmt: skip
-            self.run_clip(h)
-            self.last_clips.append(ClipResult(rows, h, (s, e)))
+            clips.append(ClipResult(rows, h, (s, e)))
+        return clips
+
+    def assemble(
+        self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None
+    ) -> Tracks:
+        """Tracks of a sequence from its finished clips (in time order): stitch consecutive
+        clips by Hungarian matching on the detections they share (each clip decides the frames
+        from the middle of its overlap with the previous one on), drop the rows in ``drop``
+        ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``,
+        then interpolate. Boxes are taken from ``dets``.
+
+        Returns:
+            Tracks with ``data["det_index"]`` and ``data["provenance"]`` (see :meth:`track`).
+        """
+        cfg = self.config
+        final = np.full(len(dets), -1, np.int64)
+        next_id = 1
+        prev_end = 0
+        prev_glob = np.full(len(dets), -1, np.int64)  # ids the previous clip gave each row
+        for k, clip in enumerate(clips):
+            rows, h, (s, e) = clip.det_index, clip.hierarchy, clip.frames
             local = h.track_ids()
             # ---- stitch with the previous clip on the shared detections
             n_local = int(local.max(initial=-1)) + 1
@@ -353,6 +393,8 @@ class SpamTracker(Tracker):
             prev_glob[rows] = glob
             prev_end = e
         keep = final >= 0
+        if drop is not None:
+            keep &= ~drop
         out = Tracks(
             frame=dets.frame[keep], xywh=dets.xywh[keep], id=final[keep], score=dets.score[keep],
             data={"det_index": np.flatnonzero(keep).astype(np.int64),

@@ -1,0 +1,259 @@
+"""Annotators: who answers the engine's questions, behind one interface.
+
+Two kinds of question (paper §3.3, Fig. 3):
+
+* :class:`NodeQuery` (GNN_node level): one candidate detection. Answers: accept (1 click),
+  reject (1 click) or refine its box (2 clicks; the box is accepted with new corners).
+* :class:`TrackletQuery` (a GNN_edge level): one node of the level's graph, a tracklet of
+  detections, with the level's other nodes it may be linked to (earlier ones as possible
+  predecessors, later ones as successors, all inside the level's time window). Answers:
+  reject the tracklet (1 click: every box is a false positive), or give its predecessor and
+  its successor (1 click per association set; a query with nothing to link costs 1 click, the
+  "no match" answer). Every other link of the node is then known to be wrong, at no extra
+  cost. The annotator never draws a new box.
+
+:class:`OracleAnnotator` answers from ground truth (experiments, the simulated annotator of
+the paper); :class:`CallbackAnnotator` hands each question to a function (the queue of the
+annotation app, a script, a test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from spamlabels.active.budget import (
+    CLICKS_ACCEPT,
+    CLICKS_ASSOCIATE,
+    CLICKS_REFINE,
+    CLICKS_REJECT,
+    counted_boxes,
+)
+from spamlabels.core import Detections, Tracks, box_iou, match_per_frame, xywh_to_xyxy
+from spamlabels.graph import majority_ids
+
+__all__ = [
+    "Annotator",
+    "CallbackAnnotator",
+    "NodeAnswer",
+    "NodeQuery",
+    "OracleAnnotator",
+    "SequenceTruth",
+    "TrackletAnswer",
+    "TrackletQuery",
+]
+
+
+@dataclass(frozen=True)
+class NodeQuery:
+    """Is this candidate detection a true object? (GNN_node level.)
+
+    Attributes:
+        sequence: sequence name.
+        det: row of the detection in the sequence's candidate table.
+        frame: its frame (1-based).
+        xywh: ``(4,)`` its box, pixels.
+        score: detector confidence.
+        prob: GNN_node's probability that it is a true object.
+    """
+
+    sequence: str
+    det: int
+    frame: int
+    xywh: NDArray[np.float64]
+    score: float
+    prob: float
+
+
+@dataclass(frozen=True)
+class NodeAnswer:
+    """``action`` accept / reject / refine; ``xywh`` the corrected box for refine."""
+
+    action: Literal["accept", "reject", "refine"]
+    xywh: NDArray[np.float64] | None = None
+
+    @property
+    def clicks(self) -> int:
+        """Clicks this answer costs."""
+        return {"accept": CLICKS_ACCEPT, "reject": CLICKS_REJECT,
+                "refine": CLICKS_REFINE}[self.action]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrackletQuery:
+    """Which tracklets continue this one? (GNN_edge level ``level``.)
+
+    The candidates are the level's other nodes in the same time window that end before this
+    tracklet starts (possible predecessors, ``cand_side == -1``) or start after it ends
+    (successors, ``+1``); their detections come flattened.
+
+    Attributes:
+        sequence: sequence name.
+        level: the edge level (1 = 2-frame windows, ...).
+        dets: ``(m,)`` rows (in the sequence's candidate table) of the tracklet's detections,
+            in time order.
+        start, end: its first and last frame.
+        cand_rows: ``(M,)`` rows of every candidate's detections.
+        cand_of_row: ``(M,)`` candidate index (``0 .. C-1``) of each of those rows.
+        cand_side: ``(C,)`` -1 predecessor, +1 successor.
+        cand_start, cand_end: ``(C,)`` first and last frame of each candidate.
+        cand_prob: ``(C,)`` the model's probability of the link (``nan``: the pruned graph
+            has no such edge).
+    """
+
+    sequence: str
+    level: int
+    dets: NDArray[np.int64]
+    start: int
+    end: int
+    cand_rows: NDArray[np.int64]
+    cand_of_row: NDArray[np.int64]
+    cand_side: NDArray[np.int64]
+    cand_start: NDArray[np.int64]
+    cand_end: NDArray[np.int64]
+    cand_prob: NDArray[np.float64]
+
+    @property
+    def num_candidates(self) -> int:
+        """``C``."""
+        return int(self.cand_side.shape[0])
+
+    def candidate(self, index: int) -> NDArray[np.int64]:
+        """Rows of candidate ``index``'s detections."""
+        return self.cand_rows[self.cand_of_row == index]
+
+
+@dataclass(frozen=True)
+class TrackletAnswer:
+    """``reject``: every box is a false positive; else ``predecessor`` / ``successor``: index
+    into the query's candidates, or ``None`` (no link)."""
+
+    reject: bool = False
+    predecessor: int | None = None
+    successor: int | None = None
+
+    @property
+    def clicks(self) -> int:
+        """Clicks this answer costs: 1 to reject, else 1 per link set, at least 1."""
+        if self.reject:
+            return CLICKS_REJECT
+        links = (self.predecessor is not None) + (self.successor is not None)
+        return max(1, links) * CLICKS_ASSOCIATE
+
+
+class Annotator(Protocol):
+    """Answers the engine's questions (see the module docstring)."""
+
+    def answer_node(self, query: NodeQuery) -> NodeAnswer:
+        """Accept, reject or refine one detection."""
+        ...
+
+    def answer_tracklet(self, query: TrackletQuery) -> TrackletAnswer:
+        """Reject one tracklet, or link it to a predecessor / successor."""
+        ...
+
+
+@dataclass
+class SequenceTruth:
+    """Ground truth the oracle needs for one sequence's candidates.
+
+    Attributes:
+        gt_id: ``(n,)`` ground-truth id of each candidate detection (Hungarian, IoU >= 0.5 on
+            evaluated pedestrians; -1 = false positive).
+        gt_xywh: ``(n, 4)`` the matched ground-truth box (NaN when unmatched).
+    """
+
+    gt_id: NDArray[np.int64]
+    gt_xywh: NDArray[np.float64]
+
+    @classmethod
+    def from_ground_truth(cls, dets: Detections, gt: Tracks, iou_threshold: float = 0.5
+                          ) -> SequenceTruth:  # fmt: skip
+        """Match ``dets`` to the ground truth that counts in evaluation (pedestrians, class 1
+        or unknown, with the consider flag) frame by frame (Hungarian, IoU >= ``iou_threshold``).
+        Detections on distractors or ignored boxes count as false positives: evaluation would
+        remove them or count them as such."""
+        target = gt[counted_boxes(gt)]
+        to_gt, _ = match_per_frame(dets, target, iou_threshold)
+        hit = to_gt >= 0
+        idx = np.maximum(to_gt, 0)
+        gt_id = np.where(hit, target.id[idx], -1).astype(np.int64)
+        gt_xywh = np.where(hit[:, None], target.xywh[idx], np.nan)
+        return cls(gt_id, gt_xywh)
+
+
+@dataclass
+class OracleAnnotator:
+    """The simulated annotator: answers every question correctly from ground truth.
+
+    * Detection: accepted if it matches a ground-truth pedestrian (IoU >= 0.5, Hungarian per
+      frame), else rejected. With ``refine_iou`` set, a matched box whose IoU with its match
+      is below ``refine_iou`` is refined to the ground-truth box instead (2 clicks; off by
+      default, as in the paper for MOT17).
+    * Tracklet: its identity is the ground-truth id of at least half of its detections; none
+      (mostly false positives, or no majority) -> rejected. Else the predecessor is the
+      candidate of the same identity that ends last, the successor the one that starts first
+      (a candidate's identity is decided the same way); no such candidate -> no link.
+
+    Args:
+        truth: per sequence name, its :class:`SequenceTruth`.
+        refine_iou: refine matched boxes below this IoU (``None``: never refine).
+    """
+
+    truth: Mapping[str, SequenceTruth]
+    refine_iou: float | None = None
+    asked: dict[str, int] = field(default_factory=lambda: {"node": 0, "tracklet": 0})
+
+    def answer_node(self, query: NodeQuery) -> NodeAnswer:
+        """See the class docstring."""
+        self.asked["node"] += 1
+        t = self.truth[query.sequence]
+        if t.gt_id[query.det] < 0:
+            return NodeAnswer("reject")
+        if self.refine_iou is not None:
+            gt_box = t.gt_xywh[query.det]
+            iou = box_iou(xywh_to_xyxy(query.xywh[None]), xywh_to_xyxy(gt_box[None]))[0, 0]
+            if iou < self.refine_iou:
+                return NodeAnswer("refine", gt_box.copy())
+        return NodeAnswer("accept")
+
+    def answer_tracklet(self, query: TrackletQuery) -> TrackletAnswer:
+        """See the class docstring."""
+        self.asked["tracklet"] += 1
+        gid = self.truth[query.sequence].gt_id
+        zero = np.zeros(len(query.dets), np.int64)
+        me = int(majority_ids(gid[query.dets], zero, 1)[0])
+        if me < 0:
+            return TrackletAnswer(reject=True)
+        same = majority_ids(gid[query.cand_rows], query.cand_of_row, query.num_candidates) == me
+        pred = np.flatnonzero(same & (query.cand_side < 0))
+        succ = np.flatnonzero(same & (query.cand_side > 0))
+        p = int(pred[np.argmax(query.cand_end[pred])]) if len(pred) else None
+        s = int(succ[np.argmin(query.cand_start[succ])]) if len(succ) else None
+        return TrackletAnswer(predecessor=p, successor=s)
+
+
+@dataclass
+class CallbackAnnotator:
+    """Hands every question to a function (a UI queue, a script, a test).
+
+    Args:
+        on_node: called with each :class:`NodeQuery`, returns a :class:`NodeAnswer`.
+        on_tracklet: called with each :class:`TrackletQuery`, returns a
+            :class:`TrackletAnswer`.
+    """
+
+    on_node: Callable[[NodeQuery], NodeAnswer]
+    on_tracklet: Callable[[TrackletQuery], TrackletAnswer]
+
+    def answer_node(self, query: NodeQuery) -> NodeAnswer:
+        """Forward to ``on_node``."""
+        return self.on_node(query)
+
+    def answer_tracklet(self, query: TrackletQuery) -> TrackletAnswer:
+        """Forward to ``on_tracklet``."""
+        return self.on_tracklet(query)

@@ -1,0 +1,137 @@
+"""Annotation budgets: parsing, the full manual cost, and the split over hierarchy levels.
+
+Click costs (paper §3.3): accept or reject a detection 1, refine a box 2 (its two corners),
+associate a node across time 1. Full manual labelling of a sequence costs 2 clicks per
+ground-truth box (draw it) plus 1 per association (link it to the previous box of its track):
+``2 * boxes + (boxes - tracks)``.
+
+The budget ``B`` is split over the levels of the hierarchy as the paper does for MOT17
+(supplementary A.2): 50 % to the last three levels, 30 % to the three before, 20 % to the rest
+(GNN_node and the first edge levels), evenly within each group; what a level leaves unspent
+rolls over to the next one (design notes §3.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from spamlabels.core import Tracks
+
+__all__ = [
+    "CLICKS_ACCEPT",
+    "CLICKS_ASSOCIATE",
+    "CLICKS_REFINE",
+    "CLICKS_REJECT",
+    "DEFAULT_SPLIT",
+    "LevelBudget",
+    "counted_boxes",
+    "full_cost",
+    "parse_budget",
+    "split_levels",
+]
+
+CLICKS_ACCEPT = 1
+CLICKS_REJECT = 1
+CLICKS_REFINE = 2
+CLICKS_ASSOCIATE = 1
+
+DEFAULT_SPLIT = (0.2, 0.3, 0.5)
+"""Shares of the budget for (the first levels, the three before the last three, the last
+three levels)."""
+
+
+def counted_boxes(gt: Tracks) -> NDArray[np.bool_]:
+    """``(n,)`` the ground-truth boxes that count in evaluation: pedestrians (class 1, or
+    unknown class as in synthetic or pseudo labels) with the consider flag set."""
+    return ((gt.cls == 1) | (gt.cls < 0)) & gt.consider
+
+
+def full_cost(gt: Tracks) -> int:
+    """Clicks to label ``gt`` by hand: 2 per box + 1 per association (``boxes - tracks``),
+    over the boxes that count in evaluation (:func:`counted_boxes`)."""
+    keep = counted_boxes(gt)
+    boxes = int(keep.sum())
+    tracks = len(np.unique(gt.id[keep]))
+    return 2 * boxes + (boxes - tracks)
+
+
+def parse_budget(text: str, full: int | None) -> int:
+    """Clicks of a budget given as clicks (``"500"``) or as a share of the full manual cost
+    (``"3.3%"``, which needs ``full``). Raises :class:`ValueError` for anything else."""
+    t = text.strip()
+    if t.endswith("%"):
+        try:
+            share = float(t[:-1]) / 100.0
+        except ValueError:
+            raise ValueError(
+                f"budget {text!r}: expected a number of clicks or a percentage"
+            ) from None
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"budget {text!r}: a percentage must lie in 0-100 %")
+        if full is None:
+            raise ValueError(f"budget {text!r}: a percentage needs the full manual cost")
+        return round(share * full)
+    try:
+        clicks = int(t)
+    except ValueError:
+        raise ValueError(f"budget {text!r}: expected a number of clicks or a percentage") from None
+    if clicks < 0:
+        raise ValueError(f"budget {text!r}: must not be negative")
+    return clicks
+
+
+def split_levels(n_levels: int, split: Sequence[float] = DEFAULT_SPLIT) -> list[float]:
+    """Shares of levels ``0 .. n_levels - 1`` (level 0 = GNN_node): ``split[-1]`` for the last
+    three, ``split[-2]`` for the three before, ``split[0]`` for the rest, evenly within a group.
+    A group without levels passes its share to the next deeper group. Sums to 1."""
+    if n_levels < 1:
+        raise ValueError("n_levels must be >= 1")
+    if len(split) != 3 or min(split) < 0 or sum(split) <= 0:
+        raise ValueError(f"split must be three non-negative shares, got {tuple(split)}")
+    total = float(sum(split))
+    groups = [list(range(0, max(0, n_levels - 6))),
+              list(range(max(0, n_levels - 6), max(0, n_levels - 3))),
+              list(range(max(0, n_levels - 3), n_levels))]  # fmt: skip
+    shares = [0.0] * n_levels
+    carry = 0.0
+    for levels, share in zip(groups, split, strict=True):
+        share = share / total + carry
+        if not levels:
+            carry = share
+            continue
+        carry = 0.0
+        for lv in levels:
+            shares[lv] = share / len(levels)
+    return shares
+
+
+@dataclass
+class LevelBudget:
+    """A click budget spent level by level, bottom-up, with roll-over.
+
+    ``allowance(level)`` = the level's share plus what earlier levels left (possibly minus what
+    they overspent: a query's cost is known only after its answer, so the last query of a level
+    may overshoot by at most one click, which the next level pays back).
+    """
+
+    total: int
+    shares: list[float]
+    spent: dict[int, int] = field(default_factory=dict)
+
+    def allowance(self, level: int) -> float:
+        """Clicks level ``level`` may spend."""
+        planned = self.total * sum(self.shares[: level + 1])
+        return planned - sum(v for k, v in self.spent.items() if k < level)
+
+    def spend(self, level: int, clicks: int) -> None:
+        """Record the clicks spent at ``level``."""
+        self.spent[level] = self.spent.get(level, 0) + int(clicks)
+
+    @property
+    def used(self) -> int:
+        """Clicks spent so far."""
+        return int(sum(self.spent.values()))

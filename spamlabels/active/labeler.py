@@ -1,0 +1,529 @@
+"""Active labelling on graph hierarchies (paper §3.3, supplementary A.2; design notes §3.4-3.6).
+
+Annotation runs bottom-up, interleaved with inference, over every clip of every sequence at
+once (one budget pool, spent where the uncertainty is highest)::
+
+    for each level k (0 = GNN_node, then the GNN_edge levels):
+        build and score level k in every clip
+        rank all nodes of all clips by the selection strategy (ours: binary entropy)
+        ask the annotator about the top nodes until the level's share B_k is spent
+        clamp the answers (forced in or out), round, build level k + 1
+
+What the annotator says is kept as facts about *detections*, so it holds in every clip that
+contains them (consecutive clips overlap) and at every later level: detections accepted,
+rejected or refined; pairs of detections that show the same object (the links set) or
+different ones (every other edge of a queried node). A tracklet answer therefore fixes the
+links of all its boxes at once, and the next levels build on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from spamlabels.active.annotators import (
+    Annotator,
+    NodeAnswer,
+    NodeQuery,
+    TrackletAnswer,
+    TrackletQuery,
+)
+from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, split_levels
+from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
+from spamlabels.core import Detections, Provenance, Tracks
+from spamlabels.graph import LevelGraph
+from spamlabels.track.spam import ClipResult, SpamTracker, score_graph
+
+__all__ = [
+    "STRATEGIES",
+    "HumanKnowledge",
+    "LabelResult",
+    "LabelTask",
+    "Query",
+    "label_sequences",
+]
+
+IntArray = NDArray[np.int64]
+Strategy = Callable[[int, NDArray[np.float64], np.random.Generator], NDArray[np.float64]]
+"""``priority(level, uncertainty (N,), rng) -> (N,)``: nodes are asked in decreasing priority;
+only nodes with uncertainty > 0 (something left to decide) are ever asked."""
+
+
+def _entropy_priority(level: int, u: NDArray[np.float64], rng: np.random.Generator) -> Any:
+    return u
+
+
+def _random_priority(level: int, u: NDArray[np.float64], rng: np.random.Generator) -> Any:
+    return rng.random(len(u))
+
+
+STRATEGIES: dict[str, Strategy] = {"hierarchical": _entropy_priority, "random": _random_priority}
+"""Selection strategies: ``hierarchical`` (the paper's: most uncertain nodes first, at every
+level) and ``random`` (random nodes among those with something to decide)."""
+
+
+@dataclass
+class LabelTask:
+    """One sequence to label.
+
+    Attributes:
+        name: sequence name (the annotator's questions and the outputs use it).
+        dets: candidate detections, frames ``1..n_frames`` (``data["embedding"]`` is used).
+        n_frames: sequence length.
+        frame_rate: frames per second.
+        image_size: ``(width, height)`` pixels.
+    """
+
+    name: str
+    dets: Detections
+    n_frames: int
+    frame_rate: float
+    image_size: tuple[int, int]
+
+
+@dataclass
+class HumanKnowledge:
+    """Everything the annotator said about one sequence, as facts about its detections.
+
+    Attributes:
+        accepted: ``(n,)`` boxes accepted (or refined) one by one at the GNN_node level.
+        linked: ``(n,)`` boxes of tracklets the annotator kept and linked (or confirmed as
+            having no link) at an edge level: their identity is human-checked, the boxes
+            themselves were not looked at one by one.
+        rejected: ``(n,)`` false positives (single boxes, or whole tracklets).
+        refined: ``(n,)`` boxes the annotator corrected (the new box is in ``xywh``).
+        xywh: ``(n, 4)`` the boxes, with corrections.
+        must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
+        cannot: pairs of detections that show different objects.
+    """
+
+    accepted: NDArray[np.bool_]
+    linked: NDArray[np.bool_]
+    rejected: NDArray[np.bool_]
+    refined: NDArray[np.bool_]
+    xywh: NDArray[np.float64]
+    must: list[tuple[int, int]] = field(default_factory=list)
+    cannot: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, dets: Detections) -> HumanKnowledge:
+        """Nothing known yet about ``dets``."""
+        n = len(dets)
+        return cls(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
+                   dets.xywh.copy())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question asked: where, what, and what it cost."""
+
+    sequence: str
+    level: int
+    kind: Literal["node", "tracklet"]
+    boxes: int
+    """Detections the question covers."""
+    answer: str
+    clicks: int
+    uncertainty: float
+
+
+@dataclass
+class LabelResult:
+    """Labels of every sequence and the effort spent.
+
+    Attributes:
+        tracks: per sequence, the labels (``data["provenance"]``, ``data["det_index"]``).
+        queries: every question asked, in order.
+        budget: the budget in clicks.
+        knowledge: per sequence, what the annotator said.
+    """
+
+    tracks: dict[str, Tracks]
+    queries: list[Query]
+    budget: int
+    knowledge: dict[str, HumanKnowledge]
+
+    @property
+    def clicks(self) -> int:
+        """Clicks spent."""
+        return int(sum(q.clicks for q in self.queries))
+
+    def clicks_by(self, key: Literal["level", "sequence"]) -> dict[Any, int]:
+        """Clicks per level or per sequence."""
+        out: dict[Any, int] = {}
+        for q in self.queries:
+            k = q.level if key == "level" else q.sequence
+            out[k] = out.get(k, 0) + q.clicks
+        return out
+
+
+# ---------------------------------------------------------------------------- internals
+@dataclass
+class _Clip:
+    """One clip during labelling."""
+
+    task: int
+    clip: ClipResult
+    local: IntArray  # (n_seq,) position of each sequence row in the clip, -1 = not in it
+    graph: LevelGraph | None = None
+    edge_prob: NDArray[np.float64] | None = None
+    node_prob: NDArray[np.float64] | None = None
+
+
+def _node_members(det_to_node: IntArray, rows: IntArray, frames: IntArray, n_nodes: int
+                  ) -> tuple[IntArray, IntArray]:  # fmt: skip
+    """CSR of node members: ``(ptr (n_nodes + 1,), members)`` with sequence rows in time
+    order inside each node."""
+    live = np.flatnonzero(det_to_node >= 0)
+    order = live[np.lexsort((frames[live], det_to_node[live]))]
+    counts = np.bincount(det_to_node[order], minlength=n_nodes)
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    return ptr, rows[order]
+
+
+def _gather(ptr: IntArray, members: IntArray, nodes: IntArray) -> tuple[IntArray, IntArray]:
+    """Members of ``nodes`` flattened, and the index into ``nodes`` of each."""
+    lengths = ptr[nodes + 1] - ptr[nodes]
+    owner = np.repeat(np.arange(len(nodes)), lengths)
+    offset = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return members[ptr[nodes][owner] + offset], owner
+
+
+class _Session:
+    """The state of one labelling run (see :func:`label_sequences`)."""
+
+    def __init__(self, tracker: SpamTracker, tasks: Sequence[LabelTask], annotator: Annotator,
+                 strategy: Strategy, seed: int, ask_all: bool = False) -> None:  # fmt: skip
+        self.ask_all = ask_all
+        self.tracker = tracker
+        self.tasks = list(tasks)
+        self.annotator = annotator
+        self.strategy = strategy
+        self.rng = np.random.default_rng(seed)
+        self.know = [HumanKnowledge.empty(t.dets) for t in self.tasks]
+        self.queries: list[Query] = []
+        self.clips: list[_Clip] = []
+        self.per_task: list[list[ClipResult]] = []
+        for i, t in enumerate(self.tasks):
+            self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
+            made = self.tracker.make_clips(t.dets, t.n_frames)
+            self.per_task.append(made)
+            for c in made:
+                local = np.full(len(t.dets), -1, np.int64)
+                local[c.det_index] = np.arange(len(c.det_index))
+                self.clips.append(_Clip(i, c, local))
+
+    def num_levels(self) -> int:
+        """Levels of the deepest clip (GNN_node included)."""
+        return 1 + max((c.clip.hierarchy.num_edge_levels() for c in self.clips), default=0)
+
+    # ----------------------------------------------------------------- clamps from knowledge
+    def _node_clamps(self, c: _Clip) -> NDArray[np.int8]:
+        k = self.know[c.task]
+        rows = c.clip.det_index
+        forced = np.zeros(len(rows), np.int8)
+        forced[k.accepted[rows]] = 1
+        forced[k.rejected[rows]] = -1
+        node = c.clip.hierarchy.det_to_node  # level 0: one node per detection
+        out = np.zeros(int(node.max(initial=-1)) + 1, np.int8)
+        out[node] = forced
+        return out
+
+    def _edge_clamps(self, c: _Clip, g: LevelGraph, ep: NDArray[np.float64]
+                     ) -> tuple[LevelGraph, NDArray[np.float64], NDArray[np.int8]]:  # fmt: skip
+        """Forced decisions of ``g``'s edges from what is known; links the annotator set that
+        the pruned graph lacks are added as edges (probability 1, forced)."""
+        k = self.know[c.task]
+        h = c.clip.hierarchy
+        n = g.num_nodes
+        forced = np.zeros(g.num_edges, np.int8)
+        key = g.src * n + g.dst
+        order = np.argsort(key)
+        skey = key[order]
+
+        def find(a: IntArray, b: IntArray) -> IntArray:
+            """Edge index of ``a -> b`` or ``b -> a`` (-1 none)."""
+            out = np.full(len(a), -1, np.int64)
+            for x, y in ((a, b), (b, a)):
+                q = x * n + y
+                pos = np.minimum(np.searchsorted(skey, q), max(len(skey) - 1, 0))
+                hit = (len(skey) > 0) & (skey[pos] == q) if len(skey) else np.zeros(len(q), bool)
+                out = np.where((out < 0) & hit, order[pos] if len(skey) else -1, out)
+            return out
+
+        def nodes_of(pairs: list[tuple[int, int]]) -> tuple[IntArray, IntArray]:
+            p = np.asarray(pairs, np.int64).reshape(-1, 2)
+            la, lb = c.local[p[:, 0]], c.local[p[:, 1]]
+            ok = (la >= 0) & (lb >= 0)
+            na = np.where(ok, h.det_to_node[np.maximum(la, 0)], -1)
+            nb = np.where(ok, h.det_to_node[np.maximum(lb, 0)], -1)
+            ok = (na >= 0) & (nb >= 0) & (na != nb)
+            return na[ok], nb[ok]
+
+        # nodes made mostly of rejected detections: no links at all
+        rows = c.clip.det_index
+        live = h.det_to_node >= 0
+        size = np.bincount(h.det_to_node[live], minlength=n)
+        bad = np.bincount(h.det_to_node[live], weights=k.rejected[rows[live]], minlength=n)
+        dead = 2 * bad >= np.maximum(size, 1)
+        dead &= bad > 0
+        forced[dead[g.src] | dead[g.dst]] = -1
+        if k.cannot:
+            na, nb = nodes_of(k.cannot)
+            e = find(na, nb)
+            forced[e[e >= 0]] = -1
+        extra_src: list[int] = []
+        extra_dst: list[int] = []
+        if k.must:
+            na, nb = nodes_of(k.must)
+            e = find(na, nb)
+            forced[e[e >= 0]] = 1
+            window = (g.node_start - h.clip_start) // g.coverage
+            for a, b in zip(na[e < 0], nb[e < 0], strict=True):
+                a, b = (a, b) if g.node_end[a] < g.node_start[b] else (b, a)
+                if g.node_end[a] < g.node_start[b] and window[a] == window[b]:
+                    extra_src.append(int(a))
+                    extra_dst.append(int(b))
+        if extra_src:
+            m = len(extra_src)
+            label = g.edge_label
+            g = dataclasses.replace(
+                g, src=np.concatenate([g.src, extra_src]).astype(np.int64),
+                dst=np.concatenate([g.dst, extra_dst]).astype(np.int64),
+                edge_attr=np.concatenate([g.edge_attr, np.zeros((m, g.edge_attr.shape[1]),
+                                                                 g.edge_attr.dtype)]),
+                edge_label=None if label is None else np.concatenate(
+                    [label, np.full(m, np.nan, label.dtype)]),
+            )  # fmt: skip
+            ep = np.concatenate([ep, np.ones(m)])
+            forced = np.concatenate([forced, np.ones(m, np.int8)])
+        return g, ep, forced
+
+    # ----------------------------------------------------------------- questions
+    def _ask_node(self, c: _Clip, node: int, u: float) -> int:
+        t, k = self.tasks[c.task], self.know[c.task]
+        row = int(c.clip.det_index[np.flatnonzero(c.clip.hierarchy.det_to_node == node)[0]])
+        if k.accepted[row] or k.rejected[row]:
+            return 0  # answered in an overlapping clip
+        assert c.node_prob is not None
+        q = NodeQuery(t.name, row, int(t.dets.frame[row]), k.xywh[row].copy(),
+                      float(t.dets.score[row]), float(c.node_prob[node]))  # fmt: skip
+        a: NodeAnswer = self.annotator.answer_node(q)
+        if a.action == "reject":
+            k.rejected[row] = True
+        else:
+            k.accepted[row] = True
+            if a.action == "refine":
+                if a.xywh is None:
+                    raise ValueError("a refine answer needs the new box")
+                k.refined[row] = True
+                k.xywh[row] = a.xywh
+                for other in self.clips:  # later levels see the corrected box
+                    if other.task == c.task and other.local[row] >= 0:
+                        other.clip.hierarchy.xywh[other.local[row]] = a.xywh
+        self.queries.append(Query(t.name, 0, "node", 1, a.action, a.clicks, u))
+        return a.clicks
+
+    def _ask_tracklet(self, c: _Clip, v: int, u: float, ptr: IntArray, members: IntArray,
+                      answered: NDArray[np.bool_]) -> int:  # fmt: skip
+        t, k = self.tasks[c.task], self.know[c.task]
+        g, ep = c.graph, c.edge_prob
+        assert g is not None and ep is not None
+        dets = members[ptr[v] : ptr[v + 1]]
+        if answered[dets].mean() >= 0.5 or k.rejected[dets].mean() >= 0.5:
+            return 0  # asked in an overlapping clip, or already rejected
+        h = c.clip.hierarchy
+        window = (g.node_start - h.clip_start) // g.coverage
+        s, e = g.node_start[v], g.node_end[v]
+        same = window == window[v]
+        cands = np.flatnonzero(same & ((g.node_end < s) | (g.node_start > e)))
+        side = np.where(g.node_end[cands] < s, -1, 1)
+        prob = np.full(len(cands), np.nan)
+        pos = np.full(g.num_nodes, -1, np.int64)
+        pos[cands] = np.arange(len(cands))
+        inc = np.flatnonzero((g.src == v) | (g.dst == v))
+        other = np.where(g.src[inc] == v, g.dst[inc], g.src[inc])
+        prob[pos[other]] = ep[inc]
+        cand_rows, owner = _gather(ptr, members, cands)
+        q = TrackletQuery(t.name, g.level, dets.copy(), int(s), int(e), cand_rows, owner,
+                          side, g.node_start[cands], g.node_end[cands], prob)  # fmt: skip
+        a: TrackletAnswer = self.annotator.answer_tracklet(q)
+        answered[dets] = True
+        if a.reject:
+            k.rejected[dets] = True
+            text = "reject"
+        else:
+            k.linked[dets] = True
+            chosen = {i for i in (a.predecessor, a.successor) if i is not None}
+            for i in chosen:
+                if not 0 <= i < len(cands):
+                    raise ValueError(f"answer names candidate {i}, the query has {len(cands)}")
+                rows_i = members[ptr[cands[i]] : ptr[cands[i] + 1]]
+                pair = (
+                    (int(rows_i[-1]), int(dets[0]))
+                    if side[i] < 0
+                    else (int(dets[-1]), int(rows_i[0]))
+                )
+                k.must.append(pair)
+            for j in np.flatnonzero(~np.isnan(prob)).tolist():
+                if j in chosen:
+                    continue
+                rows_i = members[ptr[cands[j]] : ptr[cands[j] + 1]]
+                k.cannot.append((int(rows_i[-1]), int(dets[0])) if side[j] < 0
+                                else (int(dets[-1]), int(rows_i[0])))  # fmt: skip
+            text = f"link {len(chosen)}"
+        self.queries.append(Query(t.name, g.level, "tracklet", len(dets), text, a.clicks, u))
+        return a.clicks
+
+    # ----------------------------------------------------------------- the run
+    def _score_level(self, level: int) -> tuple[list[tuple[float, float, int, int]],
+                                                 dict[int, tuple[IntArray, IntArray]]]:  # fmt: skip
+        """Build and score level ``level`` in every live clip; the askable nodes of all clips
+        as ``(priority, uncertainty, clip, node)``, and each clip's node members (CSR)."""
+        model, device = self.tracker.model, self.tracker.device
+        cands: list[tuple[float, float, int, int]] = []
+        members: dict[int, tuple[IntArray, IntArray]] = {}
+        for ci, c in enumerate(self.clips):
+            h = c.clip.hierarchy
+            if h.done():
+                continue
+            if level == 0 and not self.tracker.config.node_level:
+                h.skip_node_level()
+                continue
+            g = h.node_graph() if level == 0 else h.edge_graph()
+            ep, npb = score_graph(model, g, device)
+            c.graph, c.edge_prob, c.node_prob = g, ep, npb
+            if level == 0:
+                assert npb is not None, "the model has no node head"
+                u = binary_entropy(npb)
+                u[self._node_clamps(c) != 0] = 0.0
+            else:
+                _, _, forced = self._edge_clamps(c, g, ep)
+                u = edge_node_uncertainty(g.src, g.dst, ep, g.num_nodes,
+                                          mask=forced[: g.num_edges] == 0)  # fmt: skip
+                rows = c.clip.det_index
+                frames = self.tasks[c.task].dets.frame[rows]
+                members[ci] = _node_members(h.det_to_node, rows, frames, g.num_nodes)
+            pri = np.asarray(self.strategy(level, u, self.rng), np.float64)
+            ask = np.flatnonzero(u > 0)
+            if self.ask_all:  # then the nodes with nothing left to decide by the model
+                ask = np.concatenate([ask, np.flatnonzero(u <= 0)])
+                pri = np.where(u > 0, pri, -np.inf)
+            cands.extend((float(pri[v]), float(u[v]), ci, int(v)) for v in ask)
+        cands.sort(key=lambda x: -x[0])
+        return cands, members
+
+    def _apply_level(self, level: int) -> None:
+        """Clamp what is known, round, and go to the next level in every clip."""
+        for c in self.clips:
+            h = c.clip.hierarchy
+            if c.graph is None or h.done():
+                continue
+            assert c.edge_prob is not None
+            if level == 0:
+                assert c.node_prob is not None
+                h.apply_node_probs(c.graph, c.node_prob, edge_prob=c.edge_prob,
+                                   forced=self._node_clamps(c))  # fmt: skip
+            else:
+                g, ep, forced = self._edge_clamps(c, c.graph, c.edge_prob)
+                h.apply_edge_probs(g, ep, forced if forced.any() else None)
+            c.graph = c.edge_prob = c.node_prob = None
+
+    def run(self, budget: LevelBudget, progress: Any = None) -> None:
+        """Every level, bottom-up: score, ask within the level's allowance, clamp, round."""
+        import torch
+
+        with torch.inference_mode():
+            for level in range(len(budget.shares)):
+                if all(c.clip.hierarchy.done() for c in self.clips):
+                    break
+                cands, members = self._score_level(level)
+                allowance = budget.allowance(level)
+                spent = 0
+                answered = [np.zeros(len(t.dets), bool) for t in self.tasks]
+                for _, u_v, ci, v in cands:
+                    if allowance - spent < 1:
+                        break
+                    c = self.clips[ci]
+                    if level == 0:
+                        cost = self._ask_node(c, v, u_v)
+                    else:
+                        ptr, mem = members[ci]
+                        cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task])
+                    spent += cost
+                    if progress is not None and cost:
+                        progress.update(cost)
+                budget.spend(level, spent)
+                self._apply_level(level)
+
+    def results(self) -> dict[str, Tracks]:
+        out = {}
+        for i, t in enumerate(self.tasks):
+            k = self.know[i]
+            self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
+            tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
+                                           drop=k.rejected)  # fmt: skip
+            row = np.asarray(tracks.data["det_index"])
+            prov = np.asarray(tracks.data["provenance"]).copy()
+            real = row >= 0
+            r = np.maximum(row, 0)
+            prov[real & k.accepted[r]] = Provenance.HUMAN_ACCEPTED
+            prov[real & k.refined[r]] = Provenance.HUMAN_REFINED
+            linked = real & k.linked[r]
+            out[t.name] = tracks.replace(data={**tracks.data, "provenance": prov,
+                                               "human_linked": linked})  # fmt: skip
+        return out
+
+
+def label_sequences(
+    tasks: Sequence[LabelTask],
+    annotator: Annotator,
+    budget: int,
+    tracker: SpamTracker | None = None,
+    strategy: str | Strategy = "hierarchical",
+    split: Sequence[float] = DEFAULT_SPLIT,
+    seed: int = 0,
+    progress: bool = False,
+    ask_all: bool = False,
+) -> LabelResult:
+    """Label ``tasks`` with the graph hierarchy, asking ``annotator`` for at most ``budget``
+    clicks (plus at most one: a question's cost is known only after its answer).
+
+    Args:
+        tasks: the sequences (one budget pool over all of them).
+        annotator: who answers (:class:`~spamlabels.active.OracleAnnotator`, ...).
+        budget: clicks; 0 gives the pseudo-labels alone.
+        tracker: the model and its inference settings (default: ``SpamTracker()``, the shipped
+            weights).
+        strategy: a name in :data:`STRATEGIES` or a priority function.
+        split: budget shares of (first levels, the three before the last three, last three).
+        seed: for random strategies.
+        progress: show a progress bar over the clicks spent.
+        ask_all: also ask about nodes the model has nothing left to decide on (no incident
+            edge, or all of them already fixed by answers), after the uncertain ones; with an
+            unlimited budget and the oracle this is the "every decision correct" ceiling.
+
+    Returns:
+        The labels (provenance per box) and every question asked.
+    """
+    from tqdm import tqdm
+
+    if budget < 0:
+        raise ValueError(f"budget must be >= 0 clicks, got {budget}")
+    tracker = tracker if tracker is not None else SpamTracker()
+    pick = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
+    session = _Session(tracker, tasks, annotator, pick, seed, ask_all)
+    shares = split_levels(session.num_levels(), split)
+    with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
+        session.run(LevelBudget(int(budget), shares), bar)
+    return LabelResult(
+        session.results(),
+        session.queries,
+        int(budget),
+        {t.name: k for t, k in zip(session.tasks, session.know, strict=True)},
+    )

@@ -1,0 +1,276 @@
+"""The labelling job behind ``spam label``: sequences in, labels with provenance and effort out.
+
+For each given MOTChallenge sequence folder the job reads the candidate detections, runs the
+graph hierarchy with active learning (:func:`spamlabels.active.label_sequences`, one budget
+pool over all sequences) and writes into ``OUT_DIR``:
+
+* ``<sequence>.txt``: the labels, MOTChallenge tracker format
+  (``frame,id,left,top,w,h,conf,-1,-1,-1``);
+* ``<sequence>.provenance.csv``: one row per box of that file, in the same order:
+  ``frame,id,provenance`` (``pseudo``, ``human-accepted``, ``human-refined``,
+  ``interpolated``), ``human_linked`` (1: the box belongs to a tracklet whose links an
+  annotator set or confirmed, so its identity is human-checked) and ``det_index`` (row of the
+  candidate in ``det.txt`` of the half, after the confidence filter; -1 for interpolated
+  boxes);
+* ``effort.json``: ``clicks``, ``full_cost_clicks``, ``fraction`` over all sequences, and the
+  same per sequence and per level, plus the questions asked by kind;
+* ``report.md``: the same in a table, with HOTA / MOTA / IDF1 of the labels when the sequences
+  have ground truth.
+
+Nothing is written until every sequence is labelled; each file is replaced atomically, so a
+failure leaves ``OUT_DIR`` as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spamlabels.active import (
+    DEFAULT_SPLIT,
+    LabelResult,
+    LabelTask,
+    OracleAnnotator,
+    SequenceTruth,
+    full_cost,
+    label_sequences,
+    parse_budget,
+)
+from spamlabels.core import DataFormatError, Provenance, Tracks
+from spamlabels.core.splits import Half
+from spamlabels.io import MOTSequence, atomic_write, write_mot
+from spamlabels.track.spam import SpamTracker
+
+__all__ = [
+    "PROVENANCE_NAMES",
+    "LabelInputs",
+    "LabelJob",
+    "LabelSummary",
+    "load_label_inputs",
+    "run_label_job",
+]
+
+PROVENANCE_NAMES = {
+    Provenance.PSEUDO: "pseudo",
+    Provenance.HUMAN_ACCEPTED: "human-accepted",
+    Provenance.HUMAN_REFINED: "human-refined",
+    Provenance.INTERPOLATED: "interpolated",
+    Provenance.GROUND_TRUTH: "ground-truth",
+}
+"""Names of the provenance codes in ``<sequence>.provenance.csv``."""
+
+
+@dataclass(frozen=True)
+class LabelJob:
+    """Settings of a labelling job (the options of ``spam label``).
+
+    Attributes:
+        budget: clicks (``"500"``) or a share of the full manual cost (``"3.3%"``).
+        annotator: ``"oracle"`` (answers from each sequence's ``gt/gt.txt``).
+        half: label one half of each sequence (MOT17 protocol) or ``"all"``.
+        min_conf: candidate detections below this confidence are dropped first.
+        weights: model checkpoint (default: the shipped synthetic-only weights).
+        strategy: selection strategy (:data:`spamlabels.active.STRATEGIES`).
+        split: budget shares of (first levels, the three before the last three, last three).
+        refine_iou: the oracle refines matched boxes below this IoU (``None``: never).
+        seed: for random strategies.
+        node_level: run GNN_node (and ask about single detections).
+    """
+
+    budget: str = "3.3%"
+    annotator: str = "oracle"
+    half: Half = "all"
+    min_conf: float = 0.1
+    weights: str | Path | None = None
+    strategy: str = "hierarchical"
+    split: tuple[float, float, float] = DEFAULT_SPLIT  # type: ignore[assignment]
+    refine_iou: float | None = None
+    seed: int = 0
+    node_level: bool = True
+
+
+@dataclass
+class LabelSummary:
+    """What a job did: the result, the effort and, with ground truth, the label quality."""
+
+    result: LabelResult
+    full_cost: int
+    quality: dict[str, dict[str, float]] = field(default_factory=dict)
+    effort: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _effort(result: LabelResult, costs: dict[str, int]) -> dict[str, Any]:
+    full = sum(costs.values())
+
+    def block(clicks: int, cost: int) -> dict[str, Any]:
+        return {"clicks": clicks, "full_cost_clicks": cost,
+                "fraction": clicks / cost if cost else None}  # fmt: skip
+
+    per_seq: dict[str, Any] = {}
+    for name, cost in costs.items():
+        qs = [q for q in result.queries if q.sequence == name]
+        levels: dict[str, int] = {}
+        for q in qs:
+            levels[str(q.level)] = levels.get(str(q.level), 0) + q.clicks
+        per_seq[name] = {**block(sum(q.clicks for q in qs), cost), "per_level": levels}
+    per_level = {str(k): v for k, v in sorted(result.clicks_by("level").items())}
+    kinds: dict[str, int] = {}
+    for q in result.queries:
+        kinds[q.answer.split(" ")[0]] = kinds.get(q.answer.split(" ")[0], 0) + 1
+    return {**block(result.clicks, full), "budget_clicks": result.budget,
+            "per_level": per_level, "per_sequence": per_seq, "questions": len(result.queries),
+            "answers": kinds}  # fmt: skip
+
+
+def _provenance_csv(tracks: Tracks) -> str:
+    t = tracks.sorted()  # write_mot sorts the same way: frame, then id
+    order = np.lexsort((t.id, t.frame))
+    t = t[order]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["frame", "id", "provenance", "human_linked", "det_index"])
+    prov = np.asarray(t.data["provenance"])
+    det = np.asarray(t.data["det_index"])
+    linked = np.asarray(t.data.get("human_linked", np.zeros(len(t), bool)))
+    for f, i, p, h, d in zip(t.frame, t.id, prov, linked, det, strict=True):
+        w.writerow([int(f), int(i), PROVENANCE_NAMES[Provenance(int(p))], int(h), int(d)])
+    return buf.getvalue()
+
+
+def _report(summary: LabelSummary, job: LabelJob) -> str:
+    e = summary.effort
+    frac = f"{100 * e['fraction']:.2f} %" if e["fraction"] is not None else "n/a"
+    lines = [
+        "# spam label report", "",
+        f"Budget {job.budget} = {e['budget_clicks']} clicks; spent {e['clicks']} clicks "
+        f"({frac} of the full manual cost, {e['full_cost_clicks']} clicks) on "
+        f"{e['questions']} questions ({job.annotator} annotator, {job.strategy} selection).", "",
+        "| sequence | boxes | pseudo | human-accepted | human-refined | interpolated "
+        "| human-linked | clicks | effort | HOTA | MOTA | IDF1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for name, tracks in summary.result.tracks.items():
+        prov = np.asarray(tracks.data["provenance"])
+        counts = [int((prov == c).sum()) for c in (0, 1, 2, 3)]
+        counts.append(int(np.asarray(tracks.data["human_linked"]).sum()))
+        s = e["per_sequence"][name]
+        q = summary.quality.get(name, {})
+        metrics = [f"{q[m]:.1f}" if m in q else "-" for m in ("HOTA", "MOTA", "IDF1")]
+        eff = f"{100 * s['fraction']:.2f} %" if s["fraction"] is not None else "-"
+        lines.append(f"| {name} | {len(tracks)} | " + " | ".join(map(str, counts))
+                     + f" | {s['clicks']} | {eff} | " + " | ".join(metrics) + " |")  # fmt: skip
+    if "COMBINED" in summary.quality:
+        c = summary.quality["COMBINED"]
+        lines += ["", f"Combined: HOTA {c['HOTA']:.1f}, MOTA {c['MOTA']:.1f}, "
+                      f"IDF1 {c['IDF1']:.1f}."]  # fmt: skip
+    lines += ["", "Clicks per level (0 = GNN_node): "
+              + ", ".join(f"{k}: {v}" for k, v in e["per_level"].items())]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class LabelInputs:
+    """What a labelling run with the oracle needs, per sequence (keyed by sequence name).
+
+    Attributes:
+        tasks: the candidate detections to label.
+        truth: their ground-truth identities and boxes (the oracle's knowledge).
+        gts: ``(ground truth, number of frames)`` for evaluation.
+        costs: full manual cost in clicks (:func:`spamlabels.active.full_cost`).
+    """
+
+    tasks: list[LabelTask]
+    truth: dict[str, SequenceTruth]
+    gts: dict[str, tuple[Tracks, int]]
+    costs: dict[str, int]
+
+    @property
+    def full_cost(self) -> int:
+        """Full manual cost of all sequences."""
+        return sum(self.costs.values())
+
+
+def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
+                      min_conf: float = 0.1) -> LabelInputs:  # fmt: skip
+    """Candidates (``det/det.txt`` of ``half``, confidence >= ``min_conf``) and ground truth
+    of each sequence. Raises :class:`DataFormatError` for a sequence without ``gt/gt.txt``."""
+    out = LabelInputs([], {}, {}, {})
+    for seq in seqs:
+        if not seq.has_gt:
+            raise DataFormatError(seq.gt_path, "the oracle annotator needs ground truth "
+                                               "(no gt/gt.txt)")  # fmt: skip
+        dets = seq.det(half)
+        dets = dets[dets.score >= min_conf]
+        n = seq.length(half)
+        gt = seq.gt(half)
+        out.truth[seq.name] = SequenceTruth.from_ground_truth(dets, gt)
+        out.gts[seq.name] = (gt, n)
+        out.costs[seq.name] = full_cost(gt)
+        out.tasks.append(LabelTask(seq.name, dets, n, seq.info.frame_rate,
+                                   (seq.info.im_width, seq.info.im_height)))  # fmt: skip
+    return out
+
+
+def run_label_job(
+    seq_dirs: Sequence[str | Path], out_dir: str | Path, job: LabelJob = LabelJob(),
+    progress: bool = True,
+) -> LabelSummary:  # fmt: skip
+    """Label the sequences in ``seq_dirs`` and write the outputs (module docstring) to
+    ``out_dir``.
+
+    Raises:
+        DataFormatError: a folder is not a sequence, a file in it is malformed, or the
+            oracle annotator is asked for a sequence without ``gt/gt.txt``.
+        ValueError: a malformed budget.
+    """
+    from spamlabels.eval import evaluate
+
+    if job.annotator != "oracle":
+        raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
+    seqs = [MOTSequence.open(p) for p in seq_dirs]
+    names = [s.name for s in seqs]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise DataFormatError(seq_dirs[names.index(sorted(dup)[0])],
+                              f"sequence name {sorted(dup)[0]!r} given twice")  # fmt: skip
+    inputs = load_label_inputs(seqs, job.half, job.min_conf)
+    tasks, truth, gts, costs = inputs.tasks, inputs.truth, inputs.gts, inputs.costs
+    full = sum(costs.values())
+    clicks = parse_budget(job.budget, full)
+    kwargs: dict[str, Any] = {"node_level": job.node_level}
+    tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
+    annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
+    result = label_sequences(tasks, annotator, clicks, tracker=tracker, strategy=job.strategy,
+                             split=job.split, seed=job.seed, progress=progress)  # fmt: skip
+    summary = LabelSummary(result, full)
+    summary.effort = _effort(result, costs)
+    table = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in result.tracks.items()}).table
+    summary.quality = {k: {m: float(v[m]) for m in ("HOTA", "DetA", "AssA", "MOTA", "IDF1")}
+                       for k, v in table.items()}  # fmt: skip
+    summary.effort["quality"] = summary.quality.get("COMBINED")
+    summary.effort["settings"] = {
+        "budget": job.budget, "annotator": job.annotator, "half": job.half,
+        "min_conf": job.min_conf, "strategy": job.strategy, "split": list(job.split),
+        "refine_iou": job.refine_iou, "node_level": job.node_level,
+        "weights": str(job.weights) if job.weights else "shipped",
+    }  # fmt: skip
+    # ---- everything computed: write (each file atomically)
+    out = Path(out_dir)
+    texts = {f"{name}.provenance.csv": _provenance_csv(t) for name, t in result.tracks.items()}
+    texts["effort.json"] = json.dumps(summary.effort, indent=2) + "\n"
+    texts["report.md"] = _report(summary, job)
+    for name, tracks in result.tracks.items():
+        summary.files.append(write_mot(out / f"{name}.txt", tracks, kind="tracks"))
+    for fname, text in texts.items():
+        with atomic_write(out / fname) as fh:
+            fh.write(text)
+        summary.files.append(out / fname)
+    return summary

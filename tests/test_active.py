@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from factories import make_tracks
+
+from spamlabels.active import (
+    CallbackAnnotator,
+    LabelTask,
+    LevelBudget,
+    NodeAnswer,
+    NodeQuery,
+    OracleAnnotator,
+    SequenceTruth,
+    TrackletAnswer,
+    TrackletQuery,
+    binary_entropy,
+    edge_node_uncertainty,
+    full_cost,
+    label_sequences,
+    parse_budget,
+    split_levels,
+)
+from spamlabels.core import Provenance
+
+torch = pytest.importorskip("torch")
+
+from spamlabels.cli.__main__ import main  # noqa: E402
+from spamlabels.eval import evaluate  # noqa: E402
+from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
+from spamlabels.track.spam import SpamTracker  # noqa: E402
+
+
+def test_binary_entropy_is_in_bits():
+    h = binary_entropy([0.0, 0.5, 1.0, 0.1, 0.9])
+    np.testing.assert_allclose(h[:3], [0.0, 1.0, 0.0])
+    assert h[3] == pytest.approx(h[4]) and h[3] == pytest.approx(0.4689956, abs=1e-6)
+
+
+def test_edge_node_uncertainty_takes_the_most_uncertain_incident_edge():
+    # edges 0-1 (p 0.5), 1-2 (p 0.99), 3 isolated
+    u = edge_node_uncertainty([0, 1], [1, 2], [0.5, 0.99], 4)
+    assert u[0] == pytest.approx(1.0) and u[1] == pytest.approx(1.0)
+    assert u[2] == pytest.approx(binary_entropy(0.99)) and u[3] == 0.0
+    masked = edge_node_uncertainty([0, 1], [1, 2], [0.5, 0.99], 4, mask=[False, True])
+    assert masked[0] == 0.0 and masked[1] == pytest.approx(binary_entropy(0.99))
+
+
+def test_split_levels_follows_the_paper_and_passes_empty_groups_on():
+    shares = split_levels(10)
+    assert sum(shares) == pytest.approx(1.0)
+    np.testing.assert_allclose(shares[7:], [0.5 / 3] * 3)
+    np.testing.assert_allclose(shares[4:7], [0.1] * 3)
+    np.testing.assert_allclose(shares[:4], [0.05] * 4)
+    short = split_levels(4)  # no "first levels" group: its 20 % goes to the middle group
+    np.testing.assert_allclose(short, [0.5, 0.5 / 3, 0.5 / 3, 0.5 / 3])
+    with pytest.raises(ValueError, match="three"):
+        split_levels(10, (0.5, 0.5))
+
+
+def test_level_budget_rolls_unspent_clicks_over():
+    b = LevelBudget(100, [0.2, 0.3, 0.5])
+    assert b.allowance(0) == pytest.approx(20)
+    b.spend(0, 5)
+    assert b.allowance(1) == pytest.approx(45)  # 30 + 15 left by level 0
+    b.spend(1, 46)  # one click over
+    assert b.allowance(2) == pytest.approx(49)
+    assert b.used == 51
+
+
+def test_parse_budget_and_full_cost():
+    assert parse_budget("3.3%", 1000) == 33
+    assert parse_budget("500", None) == 500
+    for bad in ("abc", "-3", "120%"):
+        with pytest.raises(ValueError, match="budget"):
+            parse_budget(bad, 1000)
+    with pytest.raises(ValueError, match="full manual cost"):
+        parse_budget("1%", None)
+    gt = make_tracks([(1, 1, 0, 0, 5, 5), (2, 1, 0, 0, 5, 5), (3, 1, 0, 0, 5, 5),
+                      (1, 2, 9, 9, 5, 5), (2, 2, 9, 9, 5, 5), (1, 3, 20, 20, 5, 5)],
+                     cls=[1, 1, 1, 1, 1, 7])  # fmt: skip
+    assert full_cost(gt) == 2 * 5 + (5 - 2)  # the class-7 box is not charged
+
+
+def test_frame_based_labels_cost_and_interpolate():
+    from spamlabels.active import frame_based_labels, frame_step_for_budget
+
+    rows = [(f, 1, 10.0 * f, 0, 5, 5) for f in range(1, 8)]
+    rows += [(f, 2, 0, 50, 5, 5) for f in (2, 3)]
+    gt = make_tracks(rows)
+    labels, clicks = frame_based_labels(gt, 3)  # frames 1, 4, 7 of track 1; none of track 2
+    assert clicks == 2 * 3 + 2
+    np.testing.assert_array_equal(labels.frame, np.arange(1, 8))
+    np.testing.assert_allclose(labels.xywh[:, 0], 10.0 * np.arange(1, 8))  # linear motion
+    prov = labels.data["provenance"]
+    assert (prov[[0, 3, 6]] == Provenance.GROUND_TRUTH).all()
+    assert (prov[[1, 2, 4, 5]] == Provenance.INTERPOLATED).all()
+    assert frame_based_labels(gt, 1)[1] == full_cost(gt)
+    step = frame_step_for_budget([gt], 10)
+    assert step is not None and frame_based_labels(gt, step)[1] <= 10
+    assert frame_based_labels(gt, step - 1)[1] > 10
+    assert frame_step_for_budget([gt], 1) is None
+
+
+def _query(dets, side, starts, ends, rows_of):
+    cand_rows = np.concatenate(rows_of)
+    owner = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows_of)])
+    nan = np.full(len(side), np.nan)
+    return TrackletQuery("s", 3, np.asarray(dets), 10, 12, cand_rows, owner, np.asarray(side),
+                         np.asarray(starts), np.asarray(ends), nan)  # fmt: skip
+
+
+def test_oracle_answers_from_ground_truth():
+    # rows 0-2: object 7; rows 3-4: object 8; rows 5-6: false positives; row 7: object 7
+    gid = np.array([7, 7, 7, 8, 8, -1, -1, 7])
+    boxes = np.tile([0.0, 0.0, 10.0, 20.0], (8, 1))
+    oracle = OracleAnnotator({"s": SequenceTruth(gid, boxes)}, refine_iou=0.9)
+    q = NodeQuery("s", 5, 1, boxes[5], 0.3, 0.5)
+    assert oracle.answer_node(q).action == "reject"
+    assert oracle.answer_node(NodeQuery("s", 0, 1, boxes[0], 0.3, 0.5)).action == "accept"
+    moved = boxes[0] + [3.0, 0, 0, 0]  # IoU 0.54 < 0.9: refined to the true box, 2 clicks
+    ans = oracle.answer_node(NodeQuery("s", 0, 1, moved, 0.3, 0.5))
+    assert ans.action == "refine" and ans.clicks == 2
+    np.testing.assert_allclose(ans.xywh, boxes[0])
+    # tracklet of object 7 (rows 1, 2): candidates 0 = object 7 ending at 5, 1 = object 7
+    # ending at 8 (the closer predecessor), 2 = object 8 after it, 3 = object 7 after it
+    q = _query([1, 2], [-1, -1, 1, 1], [1, 6, 13, 20], [5, 8, 15, 25],
+               [np.array([0]), np.array([0]), np.array([3, 4]), np.array([7])])  # fmt: skip
+    a = oracle.answer_tracklet(q)
+    assert (a.predecessor, a.successor, a.reject, a.clicks) == (1, 3, False, 2)
+    fp = _query([5, 6], [1], [20], [22], [np.array([7])])
+    assert oracle.answer_tracklet(fp) == TrackletAnswer(reject=True)
+    lone = _query([3, 4], [1], [20], [22], [np.array([7])])  # nothing to link: 1 click
+    assert oracle.answer_tracklet(lone).clicks == 1
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return simulate_scene(SceneConfig(n_frames=120, n_people=12), seed=11)
+
+
+def _task(scene, name="s"):
+    info, _, det = scene
+    det = det.replace(data={})
+    return LabelTask(name, det, info.seq_length, info.frame_rate, (info.im_width, info.im_height))
+
+
+def _tracker():
+    return SpamTracker(clip_length=64)  # clips overlap: answers must carry across
+
+
+def test_zero_budget_gives_the_trackers_pseudo_labels(scene):
+    task = _task(scene)
+    res = label_sequences([task], OracleAnnotator({}), 0, tracker=_tracker())
+    ref = _tracker().track(task.dets, task.n_frames, task.frame_rate)
+    out = res.tracks["s"]
+    assert res.clicks == 0 and not res.queries
+    np.testing.assert_array_equal(out.frame, ref.frame)
+    np.testing.assert_array_equal(out.id, ref.id)
+    assert set(np.unique(out.data["provenance"])) <= {Provenance.PSEUDO, Provenance.INTERPOLATED}
+
+
+def test_oracle_answers_improve_the_labels_within_the_budget(scene):
+    info, gt, _ = scene
+    task = _task(scene)
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    n = info.seq_length
+    scores = []
+    for budget in (0, 60, 10**6):
+        res = label_sequences([task], OracleAnnotator(truth), budget, tracker=_tracker(),
+                              ask_all=budget > 1000)  # fmt: skip
+        assert res.clicks <= budget + 1
+        scores.append(evaluate({"s": (gt, res.tracks["s"], n)}).combined)
+    hota = [s["HOTA"] for s in scores]
+    assert hota[0] < hota[1] < hota[2]
+    # every decision correct (the ceiling): near-perfect boxes and identities; HOTA stays
+    # lower because the simulated detector's boxes are noisy (HOTA averages IoU 0.05-0.95)
+    assert scores[2]["MOTA"] > 95.0 and scores[2]["IDF1"] > 95.0
+
+
+def test_answers_hold_across_overlapping_clips_and_are_never_asked_twice(scene):
+    task = _task(scene)
+    nodes: list[int] = []
+    tracklets: list[tuple[int, ...]] = []
+
+    def on_node(q: NodeQuery) -> NodeAnswer:
+        nodes.append(q.det)
+        return NodeAnswer("reject")
+
+    def on_tracklet(q: TrackletQuery) -> TrackletAnswer:
+        assert q.num_candidates == len(q.cand_side) and (np.diff(q.dets) != 0).all()
+        tracklets.append(tuple(q.dets))
+        return TrackletAnswer()
+
+    res = label_sequences([task], CallbackAnnotator(on_node, on_tracklet), 200,
+                          tracker=_tracker(), split=(1.0, 0.0, 0.0))  # fmt: skip
+    assert nodes and len(nodes) == len(set(nodes))
+    out = res.tracks["s"]
+    rows = out.data["det_index"][out.data["det_index"] >= 0]
+    assert not np.isin(rows, nodes).any()  # rejected boxes are gone, in every clip
+    assert res.knowledge["s"].rejected[nodes].all()
+    assert res.clicks == len(nodes) + len(tracklets)
+
+
+@pytest.fixture(scope="module")
+def seq_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    assert main(["synth", str(root), "--sequences", "1", "--frames", "80", "--seed", "3",
+                 "--no-progress"]) == 0  # fmt: skip
+    return next(p for p in root.iterdir() if p.is_dir())
+
+
+def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["label", str(seq_dir), "--budget", "2%", "--out", str(out),
+                 "--no-progress"]) == 0  # fmt: skip
+    name = seq_dir.name
+    assert "HOTA" in capsys.readouterr().out
+    effort = json.loads((out / "effort.json").read_text())
+    assert effort["clicks"] <= effort["budget_clicks"] + 1
+    assert effort["fraction"] == pytest.approx(effort["clicks"] / effort["full_cost_clicks"])
+    assert effort["per_sequence"][name]["clicks"] == effort["clicks"]
+    assert sum(effort["per_level"].values()) == effort["clicks"]
+    labels = np.loadtxt(out / f"{name}.txt", delimiter=",", ndmin=2)
+    prov = (out / f"{name}.provenance.csv").read_text().splitlines()
+    assert prov[0] == "frame,id,provenance,human_linked,det_index"
+    assert len(prov) - 1 == len(labels)
+    first = prov[1].split(",")
+    assert (int(first[0]), int(first[1])) == (int(labels[0, 0]), int(labels[0, 1]))
+    assert (out / "report.md").is_file()
+
+
+def test_cli_label_refuses_without_ground_truth_and_writes_nothing(seq_dir, tmp_path, capsys):
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(seq_dir, bare)
+    shutil.rmtree(bare / "gt")
+    out = tmp_path / "out"
+    assert main(["label", str(bare), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "gt.txt" in err and "ground truth" in err
+    assert not out.exists()
+    assert main(["label", str(seq_dir), "--budget", "lots", "--out", str(out),
+                 "--no-progress"]) == 2  # fmt: skip
+    assert "budget 'lots'" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.integration
+def test_hierarchical_selection_beats_random_on_real_mot17(mot17):
+    """docs/benchmarks.md section 7 on two real validation halves (seconds)."""
+    from spamlabels.engine import load_label_inputs
+    from spamlabels.io import MOTSequence
+
+    seqs = [MOTSequence.open(mot17 / "train" / s) for s in ("MOT17-02-YOLOX", "MOT17-09-YOLOX")]
+    inputs = load_label_inputs(seqs, "val", 0.1)
+    tasks, truth, gts, cost = inputs.tasks, inputs.truth, inputs.gts, inputs.full_cost
+    budget = parse_budget("3.3%", cost)
+    hota = {}
+    for strategy in ("hierarchical", "random"):
+        res = label_sequences(tasks, OracleAnnotator(truth), budget, strategy=strategy)
+        hota[strategy] = evaluate(
+            {k: (gts[k][0], v, gts[k][1]) for k, v in res.tracks.items()}
+        ).combined["HOTA"]
+    zero = label_sequences(tasks, OracleAnnotator(truth), 0)
+    base = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in zero.tracks.items()})
+    assert hota["hierarchical"] > hota["random"] > base.combined["HOTA"] + 5
