@@ -24,6 +24,7 @@ import torch
 
 from spamlabels.active import (
     OracleAnnotator,
+    ensemble_selection,
     frame_based_labels,
     frame_step_for_budget,
     label_sequences,
@@ -33,6 +34,7 @@ from spamlabels.core import Tracks
 from spamlabels.engine import load_label_inputs
 from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence
+from spamlabels.nn import load_checkpoint
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
 METRICS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1")
@@ -50,30 +52,58 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     base = next(r["HOTA"] for r in rows if r["method"] == "hierarchical" and r["budget"] == 0)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
-    styles = {"hierarchical": ("C3", "o", "hierarchical (ours)"), "random": ("C0", "^", "random"),
+    styles = {"hierarchical": ("C3", "o", "ours (entropy | hierarchical)"),
+              "random": ("C0", "^", "random | random"),
+              "entbox": ("C1", "v", "box entropy | random"),
+              "entimg": ("C5", "<", "image entropy | random"),
+              "coreset": ("C4", ">", "coreset | hierarchical"),
+              "consistency": ("C6", "D", "consistency | hierarchical"),
+              "ensemble": ("C8", "P", "ensemble | hierarchical"),
               "frame-based": ("C2", "s", "frame-based + interpolation")}  # fmt: skip
-    for method, (color, marker, label) in styles.items():
-        pts = sorted((r["effort"], r["HOTA"] - base) for r in rows if r["method"] == method)
-        if pts:
-            ax.plot(*zip(*pts, strict=True), color=color, marker=marker, label=label)
     ceiling = [r for r in rows if r["method"] == "ceiling"]
-    if ceiling:
-        top = ceiling[0]
-        ax.axhline(
-            top["HOTA"] - base,
-            color="k",
-            ls="--",
-            label=f"ceiling: all decisions correct ({top['effort']:.0f} % effort)",
-        )
-    ax.set_xlabel("annotation effort (% of the full manual cost, clicks spent)")
-    ax.set_ylabel("HOTA gain over the 0 % labels")
-    ax.set_title(title, fontsize=9)
-    ax.set_xlim(left=0)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), dpi=110)
+    for ax, methods in ((axes[0], [m for m in styles if m != "frame-based"]),
+                        (axes[1], ["hierarchical", "frame-based"])):  # fmt: skip
+        for method in methods:
+            color, marker, label = styles[method]
+            start = set() if method == "frame-based" else {(0.0, 0.0)}  # the 0 % labels
+            pts = sorted(start | {(r["effort"], r["HOTA"] - base) for r in rows
+                                  if r["method"] == method})  # fmt: skip
+            if len(pts) > 1:
+                ax.plot(*zip(*pts, strict=True), color=color, marker=marker, label=label, lw=1.2,
+                        ms=4)  # fmt: skip
+        if ceiling:
+            top = ceiling[0]
+            label = f"ceiling: all decisions correct ({top['effort']:.0f} % effort)"
+            ax.axhline(top["HOTA"] - base, color="k", ls="--", label=label)
+        ax.set_xlabel("annotation effort (% of the full manual cost, clicks spent)")
+        ax.set_xlim(left=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("HOTA gain over the 0 % labels")
+    axes[0].set_title("selection strategies (same levels, split, clicks)", fontsize=9)
+    axes[1].set_title("ours vs frame-based labelling at equal clicks", fontsize=9)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The table of docs/benchmarks.md section 7: HOTA (effort %) per budget and method."""
+    methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "ceiling"]
+    budgets = sorted({r["budget"] for r in rows if r["method"] != "ceiling"})
+    lines = ["| budget | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+    for b in budgets:
+        cells = []
+        for m in methods:
+            r = next((x for x in rows if x["method"] == m and x["budget"] == b), None)
+            cells.append(f"{r['HOTA']:.2f} ({r['effort']:.2f} %)" if r else "")
+        lines.append(f"| {b:g} % | " + " | ".join(cells) + " |")
+    for r in rows:
+        if r["method"] == "ceiling":
+            lines.append(f"| ceiling | {r['HOTA']:.2f} ({r['effort']:.1f} %) |"
+                         + " |" * (len(methods) - 1))  # fmt: skip
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -84,17 +114,40 @@ def main() -> None:
     ap.add_argument("--detector", default="YOLOX")
     ap.add_argument("--min-conf", type=float, default=0.1)
     ap.add_argument("--budgets", nargs="+", default=["0", "1", "2", "3.3", "5", "10", "20"])
-    ap.add_argument("--strategies", nargs="+", default=["hierarchical", "random"])
+    ap.add_argument("--strategies", nargs="+",
+                    default=["hierarchical", "random", "entbox", "entimg", "coreset",
+                             "consistency", "ensemble"])  # fmt: skip
+    runs = Path("runs/train")
+    ap.add_argument("--ensemble", nargs="+", type=Path,
+                    default=[runs / f"spam_synth_v{v}.pt" for v in (3, 5, 6)],
+                    help="checkpoints joining the shipped one in the ensemble")  # fmt: skip
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--plot", type=Path, default=None)
+    ap.add_argument("--table-from", type=Path, default=None,
+                    help="print the table (and --plot) of an earlier --out JSON only")  # fmt: skip
     args = ap.parse_args()
+    if args.table_from:
+        saved = json.loads(args.table_from.read_text())
+        print(markdown(saved["rows"]))
+        if args.plot:
+            _plot(saved["rows"], args.plot, f"MOT17 {saved['detector']} {saved['half']} halves, "
+                  f"conf >= {saved['min_conf']}, oracle annotator")  # fmt: skip
+        return
     torch.set_num_threads(args.threads)
     seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]
     inputs = load_label_inputs(seqs, args.half, args.min_conf)
     tasks, truth, gts, full = inputs.tasks, inputs.truth, inputs.gts, inputs.full_cost
+    ensemble = None
+    if "ensemble" in args.strategies:
+        missing = [str(p) for p in args.ensemble if not p.is_file()]
+        if missing:  # made by the training commands of docs/benchmarks.md section 6
+            print(f"ensemble left out: no {', '.join(missing)}", flush=True)
+            args.strategies.remove("ensemble")
+        else:
+            ensemble = ensemble_selection([load_checkpoint(p) for p in args.ensemble])
     print(f"{len(tasks)} sequences ({args.half}), full manual cost {full} clicks", flush=True)
     rows: list[dict[str, Any]] = []
 
@@ -104,14 +157,15 @@ def main() -> None:
                "effort": round(100 * clicks / full, 3), "seconds": round(seconds, 1)}  # fmt: skip
         rows.append(row)
         print(f"{method:13s} budget {budget:5.1f} %: {clicks:6d} clicks ({row['effort']:.2f} %) "
-              + " ".join(f"{m} {scores[m]:.1f}" for m in METRICS) + f" [{seconds:.0f} s]{extra}",
+              + " ".join(f"{m} {scores[m]:.2f}" for m in METRICS) + f" [{seconds:.0f} s]{extra}",
               flush=True)  # fmt: skip
 
     for budget_text in args.budgets:
         clicks = parse_budget(f"{budget_text}%", full)
         for strategy in args.strategies if clicks else args.strategies[:1]:
             t0 = time.perf_counter()
-            res = label_sequences(tasks, OracleAnnotator(truth), clicks, strategy=strategy)
+            pick = ensemble if strategy == "ensemble" else strategy
+            res = label_sequences(tasks, OracleAnnotator(truth), clicks, strategy=pick)
             record(strategy, float(budget_text), res.clicks, _score(gts, res.tracks),
                    time.perf_counter() - t0)  # fmt: skip
         if clicks and not args.no_frame_based:
@@ -132,6 +186,7 @@ def main() -> None:
         args.out.write_text(json.dumps({"half": args.half, "detector": args.detector,
                                         "min_conf": args.min_conf, "full_cost": full,
                                         "rows": rows}, indent=1) + "\n")  # fmt: skip
+    print(markdown(rows))
     if args.plot:
         _plot(rows, args.plot, f"MOT17 {args.detector} {args.half} halves, conf >= "
               f"{args.min_conf}, oracle annotator")  # fmt: skip

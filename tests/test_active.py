@@ -7,7 +7,9 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.active import (
+    STRATEGIES,
     CallbackAnnotator,
+    HumanKnowledge,
     LabelTask,
     LevelBudget,
     NodeAnswer,
@@ -101,7 +103,7 @@ def test_frame_based_labels_cost_and_interpolate():
     step = frame_step_for_budget([gt], 10)
     assert step is not None and frame_based_labels(gt, step)[1] <= 10
     assert frame_based_labels(gt, step - 1)[1] > 10
-    assert frame_step_for_budget([gt], 1) is None
+    assert frame_step_for_budget([gt], 1) is None  # even one box of track 1 costs 2
 
 
 def _query(dets, side, starts, ends, rows_of):
@@ -267,3 +269,117 @@ def test_hierarchical_selection_beats_random_on_real_mot17(mot17):
     zero = label_sequences(tasks, OracleAnnotator(truth), 0)
     base = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in zero.tracks.items()})
     assert hota["hierarchical"] > hota["random"] > base.combined["HOTA"] + 5
+
+
+def _view(level=0, frames=(1, 1, 2, 2, 2), u=(0.2, 0.4, 0.9, 0.1, 0.5)):
+    from types import SimpleNamespace
+
+    from spamlabels.active import LevelView
+
+    n = len(frames)
+    x = np.column_stack([np.zeros(n), np.linspace(0, 1, n), np.zeros((n, 3)), np.ones(n)])
+    g = SimpleNamespace(node_start=np.asarray(frames), x=x.astype(np.float32))
+    return LevelView(level, g, None, np.asarray(u, float), np.asarray(u, float), np.zeros(0),
+                     np.random.default_rng(0), None, "cpu", 10)  # fmt: skip
+
+
+def test_image_entropy_asks_whole_frames_most_uncertain_frame_first():
+    from spamlabels.active.selection import image_entropy
+
+    pri = image_entropy(_view())
+    order = np.argsort(-pri)
+    np.testing.assert_array_equal(order, [2, 4, 3, 1, 0])  # frame 2 (mean 0.5), then frame 1
+
+
+def test_coreset_starts_at_the_most_uncertain_box_and_spreads_out():
+    from spamlabels.active.selection import coreset
+
+    pri = coreset(_view(frames=(1, 2, 3, 4, 5)))
+    order = np.argsort(-pri)
+    assert order[0] == 2  # most uncertain first
+    assert set(order[1:3]) == {0, 4}  # then the two farthest ends of the feature line
+
+
+@pytest.mark.parametrize("name", ["random", "entbox", "entimg", "coreset", "consistency"])
+def test_every_named_strategy_labels_within_the_budget(scene, name):
+    _, gt, _ = scene
+    task = _task(scene)
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    res = label_sequences([task], OracleAnnotator(truth), 40, tracker=_tracker(), strategy=name)
+    assert 0 < res.clicks <= 41
+    assert {q.level for q in res.queries} >= {0}
+
+
+def test_an_ensemble_of_one_model_is_box_entropy(scene):
+    from spamlabels.active import STRATEGIES, ensemble_selection
+
+    _, gt, _ = scene
+    task = _task(scene)
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    tracker = _tracker()
+    same = ensemble_selection([tracker.model])  # mean of two identical predictions
+    a = label_sequences([task], OracleAnnotator(truth), 40, tracker=tracker, strategy=same)
+    b = label_sequences([task], OracleAnnotator(truth), 40, tracker=_tracker(),
+                        strategy=STRATEGIES["hierarchical"])  # fmt: skip
+    assert [(q.level, q.boxes, q.answer) for q in a.queries] == [
+        (q.level, q.boxes, q.answer) for q in b.queries
+    ]
+
+
+def test_a_not_this_link_answer_holds_only_at_its_level():
+    """Fragments X1, X2, V of one person: asked about V, the oracle links V to X2 (the closest)
+    and says "not X1" for V's other edge. One level up, X2 + V is one node and X1 -> (X2 + V)
+    is the right link: the level-2 answer must not forbid it."""
+    from spamlabels.active.labeler import _Clip, _node_members, _Session
+    from spamlabels.core import Detections
+    from spamlabels.graph import ClipHierarchy, LevelGraph
+    from spamlabels.track.spam import ClipResult
+
+    n = 6
+    frames = np.arange(1, n + 1)
+    xywh = np.tile([10.0, 10, 20, 40], (n, 1))
+    dets = Detections(frame=frames, xywh=xywh, score=np.ones(n))
+    h = ClipHierarchy(frames, xywh, np.ones(n), 30.0, (100, 100))
+
+    def graph(src, dst, start, end, level):
+        m, e = len(start), len(src)
+        return LevelGraph(level, 512, np.zeros((m, 6), np.float32), np.array(src), np.array(dst),
+                          np.zeros((e, 8), np.float32), np.array(start), np.array(end),
+                          np.ones(m, np.int64))  # fmt: skip
+
+    h.level, h.det_to_node = 2, np.array([0, 0, 1, 1, 2, 2])  # X1, X2, V
+    g = graph([0, 1, 0], [1, 2, 2], [1, 3, 5], [2, 4, 6], 2)
+    truth = {"s": SequenceTruth(np.zeros(n, np.int64), np.full((n, 4), np.nan))}
+    session = _Session(SpamTracker(clip_length=64), [], OracleAnnotator(truth),
+                       STRATEGIES["hierarchical"], 0)  # fmt: skip
+    session.tasks = [LabelTask("s", dets, n, 30.0, (100, 100))]
+    session.know = [HumanKnowledge.empty(dets)]
+    clip = _Clip(0, ClipResult(np.arange(n), h, (1, n)), np.arange(n), g, np.array([0.3, 0.5, 0.6]))
+    ptr, members = _node_members(h.det_to_node, np.arange(n), frames, 3)
+    assert session._ask_tracklet(clip, 2, 1.0, ptr, members, np.zeros(n, bool)) == 1
+    know = session.know[0]
+    assert know.must == [(3, 4)] and know.cannot == {2: [(1, 4)]}
+    _, _, forced = session._edge_clamps(clip, g, np.array([0.3, 0.5, 0.6]))
+    np.testing.assert_array_equal(forced, [0, 1, -1])  # at level 2: X2 -> V in, X1 -> V out
+    h.level, h.det_to_node = 3, np.array([0, 0, 1, 1, 1, 1])  # X1, X2 + V
+    _, _, forced = session._edge_clamps(clip, graph([0], [1], [1, 3], [2, 6], 3), np.array([0.9]))
+    np.testing.assert_array_equal(forced, [0])  # free: the model may link them
+
+
+def test_rejecting_a_tracklet_keeps_boxes_accepted_one_by_one(scene):
+    task = _task(scene)
+    accepted: list[int] = []
+
+    def on_node(q: NodeQuery) -> NodeAnswer:
+        accepted.append(q.det)
+        return NodeAnswer("accept")
+
+    res = label_sequences([task], CallbackAnnotator(on_node, lambda q: TrackletAnswer(reject=True)),
+                          400, tracker=_tracker(), split=(0.5, 0.25, 0.25))  # fmt: skip
+    know = res.knowledge["s"]
+    assert accepted and know.rejected.any()  # both kinds of answer were given
+    assert not know.rejected[accepted].any()
+    rows = res.tracks["s"].data["det_index"]
+    assert np.isin(accepted, rows).all()  # even where they end up alone (min_track_len 2)
+    prov = res.tracks["s"].data["provenance"][np.isin(rows, accepted)]
+    assert (prov == Provenance.HUMAN_ACCEPTED).all()

@@ -16,7 +16,11 @@ from spamlabels.active.annotators import (
     TrackletAnswer,
     TrackletQuery,
 )
-from spamlabels.active.baselines import frame_based_labels, frame_step_for_budget
+from spamlabels.active.baselines import (
+    frame_based_cost,
+    frame_based_labels,
+    frame_step_for_budget,
+)
 from spamlabels.active.budget import (
     CLICKS_ACCEPT,
     CLICKS_ASSOCIATE,
@@ -30,12 +34,18 @@ from spamlabels.active.budget import (
     split_levels,
 )
 from spamlabels.active.labeler import (
-    STRATEGIES,
     HumanKnowledge,
     LabelResult,
     LabelTask,
     Query,
     label_sequences,
+)
+from spamlabels.active.selection import (
+    STRATEGIES,
+    LevelView,
+    Selection,
+    Selector,
+    ensemble_selection,
 )
 from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
 
@@ -52,16 +62,21 @@ __all__ = [
     "LabelResult",
     "LabelTask",
     "LevelBudget",
+    "LevelView",
     "NodeAnswer",
     "NodeQuery",
     "OracleAnnotator",
     "Query",
+    "Selection",
+    "Selector",
     "SequenceTruth",
     "TrackletAnswer",
     "TrackletQuery",
     "binary_entropy",
     "counted_boxes",
     "edge_node_uncertainty",
+    "ensemble_selection",
+    "frame_based_cost",
     "frame_based_labels",
     "frame_step_for_budget",
     "full_cost",

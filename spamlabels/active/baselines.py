@@ -13,7 +13,15 @@ from spamlabels.active.budget import CLICKS_ASSOCIATE, counted_boxes
 from spamlabels.core import Provenance, Tracks
 from spamlabels.track.spam import interpolate_tracks
 
-__all__ = ["frame_based_labels", "frame_step_for_budget"]
+__all__ = ["frame_based_cost", "frame_based_labels", "frame_step_for_budget"]
+
+
+def frame_based_cost(gt: Tracks, every: int, first: int = 1) -> int:
+    """Clicks of labelling frames ``first, first + every, ...`` of ``gt`` by hand: 2 per box
+    that counts in evaluation, 1 per association (a track's boxes after its first)."""
+    g = gt[counted_boxes(gt)]
+    ids = g.id[(g.frame - first) % every == 0]
+    return 2 * len(ids) + CLICKS_ASSOCIATE * (len(ids) - len(np.unique(ids)))
 
 
 def frame_based_labels(gt: Tracks, every: int, first: int = 1) -> tuple[Tracks, int]:
@@ -33,28 +41,18 @@ def frame_based_labels(gt: Tracks, every: int, first: int = 1) -> tuple[Tracks, 
     g = gt[counted_boxes(gt)]
     g = g[(g.frame - first) % every == 0]
     boxes = len(g)
-    associations = boxes - len(np.unique(g.id))
     prov = np.full(boxes, Provenance.GROUND_TRUTH, np.int8)
     labels = Tracks(frame=g.frame, xywh=g.xywh, id=g.id, score=np.ones(boxes),
                     data={"provenance": prov})  # fmt: skip
-    return interpolate_tracks(labels), 2 * boxes + CLICKS_ASSOCIATE * associations
+    return interpolate_tracks(labels), frame_based_cost(gt, every, first)
 
 
 def frame_step_for_budget(gts: list[Tracks], budget: int) -> int | None:
     """The smallest frame step whose frame-based labels of all ``gts`` cost at most
-    ``budget`` clicks (``None`` if even one labelled frame per track is too much)."""
+    ``budget`` clicks (every step is tried: the cost need not fall monotonically with the
+    step), or ``None`` if no step up to the longest sequence fits."""
     longest = max((int(g.frame.max()) for g in gts if len(g)), default=1)
-    lo, hi = 1, longest + 1  # cost decreases (weakly) with the step; binary search
-
-    def cost(k: int) -> int:
-        return sum(frame_based_labels(g, k)[1] for g in gts)
-
-    if cost(hi) > budget:
-        return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cost(mid) <= budget:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+    for step in range(1, longest + 1):
+        if sum(frame_based_cost(g, step) for g in gts) <= budget:
+            return step
+    return None

@@ -19,7 +19,7 @@ links of all its boxes at once, and the next levels build on it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,13 +34,13 @@ from spamlabels.active.annotators import (
     TrackletQuery,
 )
 from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, split_levels
+from spamlabels.active.selection import STRATEGIES, LevelView, Selection
 from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
 from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import LevelGraph
 from spamlabels.track.spam import ClipResult, SpamTracker, score_graph
 
 __all__ = [
-    "STRATEGIES",
     "HumanKnowledge",
     "LabelResult",
     "LabelTask",
@@ -49,22 +49,6 @@ __all__ = [
 ]
 
 IntArray = NDArray[np.int64]
-Strategy = Callable[[int, NDArray[np.float64], np.random.Generator], NDArray[np.float64]]
-"""``priority(level, uncertainty (N,), rng) -> (N,)``: nodes are asked in decreasing priority;
-only nodes with uncertainty > 0 (something left to decide) are ever asked."""
-
-
-def _entropy_priority(level: int, u: NDArray[np.float64], rng: np.random.Generator) -> Any:
-    return u
-
-
-def _random_priority(level: int, u: NDArray[np.float64], rng: np.random.Generator) -> Any:
-    return rng.random(len(u))
-
-
-STRATEGIES: dict[str, Strategy] = {"hierarchical": _entropy_priority, "random": _random_priority}
-"""Selection strategies: ``hierarchical`` (the paper's: most uncertain nodes first, at every
-level) and ``random`` (random nodes among those with something to decide)."""
 
 
 @dataclass
@@ -99,7 +83,11 @@ class HumanKnowledge:
         refined: ``(n,)`` boxes the annotator corrected (the new box is in ``xywh``).
         xywh: ``(n, 4)`` the boxes, with corrections.
         must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
-        cannot: pairs of detections that show different objects.
+        cannot: per edge level, pairs ``(a, b)`` of detections that must not be joined *at
+            that level*: the annotator said the tracklet ending at ``a`` is not the one just
+            before the tracklet starting at ``b``. (They may still be one person with another
+            tracklet in between, which a later level will join, so the fact holds only at the
+            level where it was given, in every clip.)
     """
 
     accepted: NDArray[np.bool_]
@@ -108,7 +96,7 @@ class HumanKnowledge:
     refined: NDArray[np.bool_]
     xywh: NDArray[np.float64]
     must: list[tuple[int, int]] = field(default_factory=list)
-    cannot: list[tuple[int, int]] = field(default_factory=list)
+    cannot: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, dets: Detections) -> HumanKnowledge:
@@ -198,7 +186,7 @@ class _Session:
     """The state of one labelling run (see :func:`label_sequences`)."""
 
     def __init__(self, tracker: SpamTracker, tasks: Sequence[LabelTask], annotator: Annotator,
-                 strategy: Strategy, seed: int, ask_all: bool = False) -> None:  # fmt: skip
+                 strategy: Selection, seed: int, ask_all: bool = False) -> None:  # fmt: skip
         self.ask_all = ask_all
         self.tracker = tracker
         self.tasks = list(tasks)
@@ -273,8 +261,8 @@ class _Session:
         dead = 2 * bad >= np.maximum(size, 1)
         dead &= bad > 0
         forced[dead[g.src] | dead[g.dst]] = -1
-        if k.cannot:
-            na, nb = nodes_of(k.cannot)
+        if k.cannot.get(g.level):
+            na, nb = nodes_of(k.cannot[g.level])
             e = find(na, nb)
             forced[e[e >= 0]] = -1
         extra_src: list[int] = []
@@ -355,7 +343,7 @@ class _Session:
         a: TrackletAnswer = self.annotator.answer_tracklet(q)
         answered[dets] = True
         if a.reject:
-            k.rejected[dets] = True
+            k.rejected[dets] |= ~k.accepted[dets]  # boxes accepted one by one stay
             text = "reject"
         else:
             k.linked[dets] = True
@@ -374,8 +362,12 @@ class _Session:
                 if j in chosen:
                     continue
                 rows_i = members[ptr[cands[j]] : ptr[cands[j] + 1]]
-                k.cannot.append((int(rows_i[-1]), int(dets[0])) if side[j] < 0
-                                else (int(dets[-1]), int(rows_i[0])))  # fmt: skip
+                pair = (
+                    (int(rows_i[-1]), int(dets[0]))
+                    if side[j] < 0
+                    else (int(dets[-1]), int(rows_i[0]))
+                )
+                k.cannot.setdefault(g.level, []).append(pair)
             text = f"link {len(chosen)}"
         self.queries.append(Query(t.name, g.level, "tracklet", len(dets), text, a.clicks, u))
         return a.clicks
@@ -409,7 +401,9 @@ class _Session:
                 rows = c.clip.det_index
                 frames = self.tasks[c.task].dets.frame[rows]
                 members[ci] = _node_members(h.det_to_node, rows, frames, g.num_nodes)
-            pri = np.asarray(self.strategy(level, u, self.rng), np.float64)
+            view = LevelView(level, g, h, u, npb, ep, self.rng, self.tracker.model,
+                             self.tracker.device, self.tasks[c.task].n_frames)  # fmt: skip
+            pri = self.strategy.priority(view)
             ask = np.flatnonzero(u > 0)
             if self.ask_all:  # then the nodes with nothing left to decide by the model
                 ask = np.concatenate([ask, np.flatnonzero(u <= 0)])
@@ -467,7 +461,7 @@ class _Session:
             k = self.know[i]
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
             tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
-                                           drop=k.rejected)  # fmt: skip
+                                           drop=k.rejected, protect=k.accepted)  # fmt: skip
             row = np.asarray(tracks.data["det_index"])
             prov = np.asarray(tracks.data["provenance"]).copy()
             real = row >= 0
@@ -485,7 +479,7 @@ def label_sequences(
     annotator: Annotator,
     budget: int,
     tracker: SpamTracker | None = None,
-    strategy: str | Strategy = "hierarchical",
+    strategy: str | Selection = "hierarchical",
     split: Sequence[float] = DEFAULT_SPLIT,
     seed: int = 0,
     progress: bool = False,
@@ -500,7 +494,8 @@ def label_sequences(
         budget: clicks; 0 gives the pseudo-labels alone.
         tracker: the model and its inference settings (default: ``SpamTracker()``, the shipped
             weights).
-        strategy: a name in :data:`STRATEGIES` or a priority function.
+        strategy: a name in :data:`~spamlabels.active.selection.STRATEGIES` or a
+            :class:`~spamlabels.active.selection.Selection`.
         split: budget shares of (first levels, the three before the last three, last three).
         seed: for random strategies.
         progress: show a progress bar over the clicks spent.

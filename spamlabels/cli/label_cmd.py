@@ -20,6 +20,13 @@ def _split(text: str) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
+def _iou(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be an IoU in (0, 1], got {text!r}")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
@@ -61,7 +68,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--split", type=_split, default=None, metavar="A,B,C",
                    help="budget shares of the first levels, the three before the last three, "
                    "and the last three (default 0.2,0.3,0.5, the paper's)")  # fmt: skip
-    p.add_argument("--refine-iou", type=float, default=None, metavar="IOU",
+    p.add_argument("--refine-iou", type=_iou, default=None, metavar="IOU",
                    help="oracle: refine accepted boxes whose IoU with the truth is below this "
                    "(2 clicks; default: never, as the paper does on MOT17)")  # fmt: skip
     p.add_argument("--no-node-level", action="store_true",

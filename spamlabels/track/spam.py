@@ -349,13 +349,15 @@ class SpamTracker(Tracker):
         return clips
 
     def assemble(
-        self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None
-    ) -> Tracks:
+        self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None,
+        protect: NDArray[np.bool_] | None = None,
+    ) -> Tracks:  # fmt: skip
         """Tracks of a sequence from its finished clips (in time order): stitch consecutive
         clips by Hungarian matching on the detections they share (each clip decides the frames
         from the middle of its overlap with the previous one on), drop the rows in ``drop``
-        ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``,
-        then interpolate. Boxes are taken from ``dets``.
+        ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``
+        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), then
+        interpolate. Boxes are taken from ``dets``.
 
         Returns:
             Tracks with ``data["det_index"]`` and ``data["provenance"]`` (see :meth:`track`).
@@ -402,7 +404,10 @@ class SpamTracker(Tracker):
         )  # fmt: skip
         if cfg.min_track_len > 1 and len(out):
             track_ids, lengths = np.unique(out.id, return_counts=True)
-            out = out[np.isin(out.id, track_ids[lengths >= cfg.min_track_len])]
+            ok = np.isin(out.id, track_ids[lengths >= cfg.min_track_len])
+            if protect is not None:  # tracks holding a protected row stay, however short
+                ok |= np.isin(out.id, out.id[protect[out.data["det_index"]]])
+            out = out[ok]
         if cfg.interpolate:
             out = interpolate_tracks(out, cfg.max_interpolation_gap)
         return out.sorted()
