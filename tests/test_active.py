@@ -383,3 +383,45 @@ def test_rejecting_a_tracklet_keeps_boxes_accepted_one_by_one(scene):
     assert np.isin(accepted, rows).all()  # even where they end up alone (min_track_len 2)
     prov = res.tracks["s"].data["provenance"][np.isin(rows, accepted)]
     assert (prov == Provenance.HUMAN_ACCEPTED).all()
+
+
+def test_knowledge_round_trips_through_json(scene):
+    task = _task(scene)
+    _, gt, _ = scene
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    res = label_sequences([task], OracleAnnotator(truth, refine_iou=0.95), 80, tracker=_tracker())
+    know = res.knowledge["s"]
+    assert know.refined.any() and know.must and know.cannot  # every kind of fact is there
+    back = HumanKnowledge.from_dict(json.loads(json.dumps(know.to_dict())), task.dets)
+    for name in ("accepted", "linked", "rejected", "refined", "xywh"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(know, name))
+    assert back.must == know.must and back.cannot == know.cannot
+    with pytest.raises(ValueError, match="candidate detections"):
+        HumanKnowledge.from_dict(know.to_dict(), task.dets[:-1])
+
+
+def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_path, capsys):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["label", str(seq_dir), "--budget", "40", "--out", str(first),
+                 "--no-progress"]) == 0  # fmt: skip
+    answers = str(first / "answers.json")
+    assert main(["label", str(seq_dir), "--budget", "40", "--answers", answers,
+                 "--out", str(second), "--no-progress"]) == 0  # fmt: skip
+    a = json.loads((first / "effort.json").read_text())
+    b = json.loads((second / "effort.json").read_text())
+    assert b["prior_clicks"] == a["clicks"] > 0
+    assert b["fraction"] == pytest.approx((b["clicks"] + a["clicks"]) / b["full_cost_clicks"])
+    name = seq_dir.name
+    old = json.loads((first / "answers.json").read_text())["sequences"][name]
+    new = json.loads((second / "answers.json").read_text())["sequences"][name]
+    assert new["clicks"] == a["clicks"] + b["clicks"]
+    asked_before = set(old["knowledge"]["accepted"]) | set(old["knowledge"]["rejected"])
+    assert asked_before <= set(new["knowledge"]["accepted"]) | set(new["knowledge"]["rejected"])
+    rows = (second / "questions.csv").read_text().splitlines()
+    assert rows[0].startswith("sequence,level,kind") and len(rows) - 1 == b["questions"]
+    capsys.readouterr()
+    # answers given on other candidates are refused, nothing written
+    assert main(["label", str(seq_dir), "--min-conf", "0.5", "--answers", answers,
+                 "--out", str(tmp_path / "c"), "--no-progress"]) == 2  # fmt: skip
+    assert "other candidate detections" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()

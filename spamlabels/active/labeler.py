@@ -18,8 +18,9 @@ links of all its boxes at once, and the next levels build on it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,6 +106,48 @@ class HumanKnowledge:
         return cls(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
                    dets.xywh.copy())  # fmt: skip
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: detection rows (of the candidate table) per kind of fact."""
+
+        def rows(mask: NDArray[np.bool_]) -> list[int]:
+            return [int(i) for i in np.flatnonzero(mask)]
+
+        return {
+            "detections": len(self.accepted),
+            "accepted": rows(self.accepted), "linked": rows(self.linked),
+            "rejected": rows(self.rejected),
+            "refined": {str(i): [float(v) for v in self.xywh[i]] for i in rows(self.refined)},
+            "must": [[int(a), int(b)] for a, b in self.must],
+            "cannot": {str(lv): [[int(a), int(b)] for a, b in pairs]
+                       for lv, pairs in sorted(self.cannot.items())},
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], dets: Detections) -> HumanKnowledge:
+        """Inverse of :meth:`to_dict` for the same candidate table ``dets``; raises
+        :class:`ValueError` when the rows cannot belong to it."""
+        k = cls.empty(dets)
+        n = len(dets)
+        if int(data.get("detections", -1)) != n:
+            raise ValueError(f"answers are for {data.get('detections')} candidate detections, "
+                             f"this sequence has {n}")  # fmt: skip
+        try:
+            for name in ("accepted", "linked", "rejected"):
+                getattr(k, name)[np.asarray(data.get(name, []), np.int64)] = True
+            for row, box in data.get("refined", {}).items():
+                k.refined[int(row)] = True
+                k.xywh[int(row)] = np.asarray(box, np.float64)
+            k.must = [(int(a), int(b)) for a, b in data.get("must", [])]
+            k.cannot = {int(lv): [(int(a), int(b)) for a, b in pairs]
+                        for lv, pairs in data.get("cannot", {}).items()}  # fmt: skip
+        except (IndexError, TypeError, ValueError) as err:
+            raise ValueError(f"malformed answers: {err}") from None
+        rows = [r for pair in k.must for r in pair]
+        rows += [r for pairs in k.cannot.values() for pair in pairs for r in pair]
+        if rows and (min(rows) < 0 or max(rows) >= n):
+            raise ValueError(f"answers name detection rows outside 0..{n - 1}")
+        return k
+
 
 @dataclass(frozen=True)
 class Query:
@@ -186,7 +229,8 @@ class _Session:
     """The state of one labelling run (see :func:`label_sequences`)."""
 
     def __init__(self, tracker: SpamTracker, tasks: Sequence[LabelTask], annotator: Annotator,
-                 strategy: Selection, seed: int, ask_all: bool = False) -> None:  # fmt: skip
+                 strategy: Selection, seed: int, ask_all: bool = False,
+                 prior: Mapping[str, HumanKnowledge] | None = None) -> None:  # fmt: skip
         self.ask_all = ask_all
         self.tracker = tracker
         self.tasks = list(tasks)
@@ -194,12 +238,15 @@ class _Session:
         self.strategy = strategy
         self.rng = np.random.default_rng(seed)
         self.know = [HumanKnowledge.empty(t.dets) for t in self.tasks]
+        for i, t in enumerate(self.tasks):
+            if prior is not None and t.name in prior:
+                self.know[i] = copy.deepcopy(prior[t.name])
         self.queries: list[Query] = []
         self.clips: list[_Clip] = []
         self.per_task: list[list[ClipResult]] = []
         for i, t in enumerate(self.tasks):
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
-            made = self.tracker.make_clips(t.dets, t.n_frames)
+            made = self.tracker.make_clips(t.dets.replace(xywh=self.know[i].xywh), t.n_frames)
             self.per_task.append(made)
             for c in made:
                 local = np.full(len(t.dets), -1, np.int64)
@@ -484,6 +531,7 @@ def label_sequences(
     seed: int = 0,
     progress: bool = False,
     ask_all: bool = False,
+    prior: Mapping[str, HumanKnowledge] | None = None,
 ) -> LabelResult:
     """Label ``tasks`` with the graph hierarchy, asking ``annotator`` for at most ``budget``
     clicks (plus at most one: a question's cost is known only after its answer).
@@ -502,6 +550,9 @@ def label_sequences(
         ask_all: also ask about nodes the model has nothing left to decide on (no incident
             edge, or all of them already fixed by answers), after the uncertain ones; with an
             unlimited budget and the oracle this is the "every decision correct" ceiling.
+        prior: per sequence name, answers of an earlier run on the same candidates
+            (:meth:`HumanKnowledge.from_dict`): applied from the start, never asked again,
+            not charged; the result's knowledge holds them plus the new answers.
 
     Returns:
         The labels (provenance per box) and every question asked.
@@ -512,7 +563,7 @@ def label_sequences(
         raise ValueError(f"budget must be >= 0 clicks, got {budget}")
     tracker = tracker if tracker is not None else SpamTracker()
     pick = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
-    session = _Session(tracker, tasks, annotator, pick, seed, ask_all)
+    session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
     shares = split_levels(session.num_levels(), split)
     with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
         session.run(LevelBudget(int(budget), shares), bar)

@@ -73,6 +73,9 @@ def add_parser(sub: Any) -> None:
                    "(2 clicks; default: never, as the paper does on MOT17)")  # fmt: skip
     p.add_argument("--no-node-level", action="store_true",
                    help="skip GNN_node (every candidate goes to the edge levels)")  # fmt: skip
+    p.add_argument("--answers", type=Path, metavar="JSON",
+                   help="answers.json of an earlier run on the same candidates: applied from "
+                   "the start, never asked again; this run's budget comes on top")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of random strategies")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -88,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
         weights=args.weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         refine_iou=args.refine_iou, seed=args.seed, node_level=not args.no_node_level,
+        answers=args.answers,
     )  # fmt: skip
     t0 = time.perf_counter()
     try:

@@ -5,6 +5,7 @@ from spamlabels.engine.label import (
     LabelInputs,
     LabelJob,
     LabelSummary,
+    load_answers,
     load_label_inputs,
     run_label_job,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "LabelInputs",
     "LabelJob",
     "LabelSummary",
+    "load_answers",
     "load_label_inputs",
     "run_label_job",
 ]

@@ -12,8 +12,15 @@ pool over all sequences) and writes into ``OUT_DIR``:
   annotator set or confirmed, so its identity is human-checked) and ``det_index`` (row of the
   candidate in ``det.txt`` of the half, after the confidence filter; -1 for interpolated
   boxes);
-* ``effort.json``: ``clicks``, ``full_cost_clicks``, ``fraction`` over all sequences, and the
-  same per sequence and per level, plus the questions asked by kind;
+* ``effort.json``: ``clicks`` (this run), ``prior_clicks`` (the runs whose answers were
+  given with ``--answers``), ``full_cost_clicks``, ``fraction`` (all clicks over the full
+  cost) over all sequences, the same per sequence, clicks per level, the questions asked by
+  kind;
+* ``answers.json``: every answer so far (earlier runs' included), as facts about candidate
+  rows, with a fingerprint of the candidates they were given on (``--answers`` reads it back:
+  more budget later, or other weights, without asking anything twice);
+* ``questions.csv``: every question of this run (sequence, level, kind, boxes, answer,
+  clicks, uncertainty);
 * ``report.md``: the same in a table, with HOTA / MOTA / IDF1 of the labels when the sequences
   have ground truth.
 
@@ -24,6 +31,7 @@ failure leaves ``OUT_DIR`` as it was.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -35,6 +43,7 @@ import numpy as np
 
 from spamlabels.active import (
     DEFAULT_SPLIT,
+    HumanKnowledge,
     LabelResult,
     LabelTask,
     OracleAnnotator,
@@ -43,7 +52,7 @@ from spamlabels.active import (
     label_sequences,
     parse_budget,
 )
-from spamlabels.core import DataFormatError, Provenance, Tracks
+from spamlabels.core import DataFormatError, Detections, Provenance, Tracks
 from spamlabels.core.splits import Half
 from spamlabels.io import MOTSequence, atomic_write, write_mot
 from spamlabels.track.spam import SpamTracker
@@ -53,6 +62,7 @@ __all__ = [
     "LabelInputs",
     "LabelJob",
     "LabelSummary",
+    "load_answers",
     "load_label_inputs",
     "run_label_job",
 ]
@@ -82,6 +92,8 @@ class LabelJob:
         refine_iou: the oracle refines matched boxes below this IoU (``None``: never).
         seed: for random strategies.
         node_level: run GNN_node (and ask about single detections).
+        answers: ``answers.json`` of an earlier run on the same candidates: its answers are
+            applied from the start and never asked again (clicks of this run come on top).
     """
 
     budget: str = "3.3%"
@@ -94,6 +106,7 @@ class LabelJob:
     refine_iou: float | None = None
     seed: int = 0
     node_level: bool = True
+    answers: str | Path | None = None
 
 
 @dataclass
@@ -107,12 +120,12 @@ class LabelSummary:
     files: list[Path] = field(default_factory=list)
 
 
-def _effort(result: LabelResult, costs: dict[str, int]) -> dict[str, Any]:
+def _effort(result: LabelResult, costs: dict[str, int], prior: dict[str, int]) -> dict[str, Any]:
     full = sum(costs.values())
 
-    def block(clicks: int, cost: int) -> dict[str, Any]:
-        return {"clicks": clicks, "full_cost_clicks": cost,
-                "fraction": clicks / cost if cost else None}  # fmt: skip
+    def block(clicks: int, cost: int, before: int) -> dict[str, Any]:
+        return {"clicks": clicks, "prior_clicks": before, "full_cost_clicks": cost,
+                "fraction": (clicks + before) / cost if cost else None}  # fmt: skip
 
     per_seq: dict[str, Any] = {}
     for name, cost in costs.items():
@@ -120,14 +133,77 @@ def _effort(result: LabelResult, costs: dict[str, int]) -> dict[str, Any]:
         levels: dict[str, int] = {}
         for q in qs:
             levels[str(q.level)] = levels.get(str(q.level), 0) + q.clicks
-        per_seq[name] = {**block(sum(q.clicks for q in qs), cost), "per_level": levels}
+        per_seq[name] = {**block(sum(q.clicks for q in qs), cost, prior.get(name, 0)),
+                         "per_level": levels}  # fmt: skip
     per_level = {str(k): v for k, v in sorted(result.clicks_by("level").items())}
     kinds: dict[str, int] = {}
     for q in result.queries:
         kinds[q.answer.split(" ")[0]] = kinds.get(q.answer.split(" ")[0], 0) + 1
-    return {**block(result.clicks, full), "budget_clicks": result.budget,
+    before = sum(prior.get(name, 0) for name in costs)
+    return {**block(result.clicks, full, before), "budget_clicks": result.budget,
             "per_level": per_level, "per_sequence": per_seq, "questions": len(result.queries),
             "answers": kinds}  # fmt: skip
+
+
+def _digest(dets: Detections) -> str:
+    """Fingerprint of a candidate table (frames and boxes to 0.01 px): answers name its rows."""
+    h = hashlib.sha1(np.ascontiguousarray(dets.frame, np.int64).tobytes())
+    h.update(np.round(dets.xywh * 100).astype(np.int64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def load_answers(path: str | Path, tasks: Sequence[LabelTask]
+                 ) -> tuple[dict[str, HumanKnowledge], dict[str, int], dict[str, Any]]:  # fmt: skip
+    """Answers of an earlier run (its ``answers.json``) for ``tasks``: per sequence the
+    knowledge and the clicks it cost, plus the file's entries for other sequences (kept
+    as they are when the answers are written again).
+
+    Raises:
+        DataFormatError: unreadable file, or answers given on other candidate detections
+            (another det file, ``--half`` or ``--min-conf``).
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+        entries = dict(doc["sequences"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataFormatError(path, f"not an answers file of spam label ({err})") from None
+    prior, clicks = {}, {}
+    for t in tasks:
+        entry = entries.pop(t.name, None)
+        if entry is None:
+            continue
+        if entry.get("digest") != _digest(t.dets):
+            msg = (f"answers for {t.name} were given on other candidate detections (det file, "
+                   "--half or --min-conf differ)")  # fmt: skip
+            raise DataFormatError(path, msg)
+        try:
+            prior[t.name] = HumanKnowledge.from_dict(entry["knowledge"], t.dets)
+        except (KeyError, ValueError) as err:
+            raise DataFormatError(path, f"{t.name}: {err}") from None
+        clicks[t.name] = int(entry.get("clicks", 0))
+    return prior, clicks, entries
+
+
+def _answers_json(result: LabelResult, tasks: Sequence[LabelTask], prior: dict[str, int],
+                  others: dict[str, Any]) -> str:  # fmt: skip
+    new = result.clicks_by("sequence")
+    seqs = dict(others)
+    for t in tasks:
+        spent = prior.get(t.name, 0) + new.get(t.name, 0)
+        seqs[t.name] = {"digest": _digest(t.dets), "clicks": spent,
+                        "knowledge": result.knowledge[t.name].to_dict()}  # fmt: skip
+    return json.dumps({"format": 1, "sequences": seqs}) + "\n"
+
+
+def _questions_csv(result: LabelResult) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["sequence", "level", "kind", "boxes", "answer", "clicks", "uncertainty"])
+    for q in result.queries:
+        w.writerow([q.sequence, q.level, q.kind, q.boxes, q.answer, q.clicks,
+                    f"{q.uncertainty:.4f}"])  # fmt: skip
+    return buf.getvalue()
 
 
 def _provenance_csv(tracks: Tracks) -> str:
@@ -150,8 +226,9 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
     frac = f"{100 * e['fraction']:.2f} %" if e["fraction"] is not None else "n/a"
     lines = [
         "# spam label report", "",
-        f"Budget {job.budget} = {e['budget_clicks']} clicks; spent {e['clicks']} clicks "
-        f"({frac} of the full manual cost, {e['full_cost_clicks']} clicks) on "
+        f"Budget {job.budget} = {e['budget_clicks']} clicks; spent {e['clicks']} clicks"
+        + (f" (+ {e['prior_clicks']} in earlier answers)" if e["prior_clicks"] else "")
+        + f" ({frac} of the full manual cost, {e['full_cost_clicks']} clicks) on "
         f"{e['questions']} questions ({job.annotator} annotator, {job.strategy} selection).", "",
         "| sequence | boxes | pseudo | human-accepted | human-refined | interpolated "
         "| human-linked | clicks | effort | HOTA | MOTA | IDF1 |",
@@ -248,10 +325,13 @@ def run_label_job(
     kwargs: dict[str, Any] = {"node_level": job.node_level}
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
+    prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(
+        job.answers, tasks)  # fmt: skip
     result = label_sequences(tasks, annotator, clicks, tracker=tracker, strategy=job.strategy,
-                             split=job.split, seed=job.seed, progress=progress)  # fmt: skip
+                             split=job.split, seed=job.seed, progress=progress,
+                             prior=prior)  # fmt: skip
     summary = LabelSummary(result, full)
-    summary.effort = _effort(result, costs)
+    summary.effort = _effort(result, costs, prior_clicks)
     table = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in result.tracks.items()}).table
     summary.quality = {k: {m: float(v[m]) for m in ("HOTA", "DetA", "AssA", "MOTA", "IDF1")}
                        for k, v in table.items()}  # fmt: skip
@@ -261,11 +341,14 @@ def run_label_job(
         "min_conf": job.min_conf, "strategy": job.strategy, "split": list(job.split),
         "refine_iou": job.refine_iou, "node_level": job.node_level,
         "weights": str(job.weights) if job.weights else "shipped",
+        "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip
     # ---- everything computed: write (each file atomically)
     out = Path(out_dir)
     texts = {f"{name}.provenance.csv": _provenance_csv(t) for name, t in result.tracks.items()}
     texts["effort.json"] = json.dumps(summary.effort, indent=2) + "\n"
+    texts["answers.json"] = _answers_json(result, tasks, prior_clicks, others)
+    texts["questions.csv"] = _questions_csv(result)
     texts["report.md"] = _report(summary, job)
     for name, tracks in result.tracks.items():
         summary.files.append(write_mot(out / f"{name}.txt", tracks, kind="tracks"))
