@@ -91,5 +91,9 @@ def test_demo_end_to_end(tmp_path, capsys):
             < scores["SPAM (synthetic-only)"]["HOTA"]
             <= scores["oracle from candidates"]["HOTA"] + 5
         )
+        labelled = [k for k in scores if k.startswith("SPAM labels")]
+        assert len(labelled) == 1 and (out / "labels" / "effort.json").is_file()
+        # a few simulated clicks make the labels better than the model alone
+        assert scores[labelled[0]]["HOTA"] > scores["SPAM (synthetic-only)"]["HOTA"]
     # a second run replaces the demo's own sequence instead of refusing
     assert main(["demo", "--out", str(out), "--frames", "40", "--people", "8"]) == 0

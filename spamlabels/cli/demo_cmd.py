@@ -1,9 +1,11 @@
 """``spam demo``: the whole loop on a built-in synthetic scene, no data download.
 
 Generates a synthetic sequence (ground truth + simulated over-complete detections), tracks it
-with ByteTrack and with the SPAM graph hierarchy (shipped synthetic-only weights; skipped when
-torch is not installed), scores the tracks with TrackEval next to the "oracle from candidates"
-ceiling, prints the table and saves a preview image of one frame with the tracks drawn.
+with ByteTrack and with the SPAM graph hierarchy (shipped synthetic-only weights), labels it
+with the hierarchy and 3.3 % of the manual clicks answered by the simulated oracle annotator
+(``spam label``; the last two are skipped when torch is not installed), scores everything with
+TrackEval next to the "oracle from candidates" ceiling, prints the table and saves a preview
+image of one frame with the labels drawn.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     seq_dir = args.out / name
     # re-running the demo replaces only a sequence the demo itself generated
     overwrite = (seq_dir / "synth.json").is_file()
-    print(f"[1/4] generating {name}: {args.frames} frames, ~{args.people} people -> {seq_dir}")
+    print(f"[1/5] generating {name}: {args.frames} frames, ~{args.people} people -> {seq_dir}")
     scene = simulate_scene(config, args.seed, name)
     write_scene(scene, args.out, overwrite=overwrite)
     seq = MOTSequence.open(seq_dir)
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"      {len(gt)} ground-truth boxes of {len(gt.track_ids())} people, "
           f"{len(dets)} candidate detections (conf {dets.score.min():.2f}..1)")  # fmt: skip
 
-    print("[2/4] tracking with ByteTrack (official parameters, detections with conf >= 0.1)")
+    print("[2/5] tracking with ByteTrack (official parameters, detections with conf >= 0.1)")
     tracker = create_tracker("bytetrack")
     strong = dets[dets.score >= 0.1]
     tracks = tracker.track(strong, seq_length=n, frame_rate=seq.info.frame_rate, progress=True)
@@ -91,16 +93,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         import spamlabels.nn  # noqa: F401  (the one place that imports torch)
     except ImportError as err:
-        print(f"[3/4] SPAM hierarchy skipped: {err}")
+        print(f"[3/5] SPAM hierarchy and labelling skipped: {err}")
     else:
-        print("[3/4] tracking with the SPAM hierarchy (GNN_node + GNN_edge levels, shipped "
+        print("[3/5] tracking with the SPAM hierarchy (GNN_node + GNN_edge levels, shipped "
               "synthetic-only weights, all candidates)")  # fmt: skip
         spam = create_tracker("spam", image_size=(seq.info.im_width, seq.info.im_height))
         tracks = spam.track(dets, seq_length=n, frame_rate=seq.info.frame_rate, progress=True)
         tracks_path = write_mot(args.out / "tracks" / f"{name}-spam.txt", tracks, "tracks")
         inputs["SPAM (synthetic-only)"] = (gt, tracks, n)
+        from spamlabels.engine import LabelJob, run_label_job
 
-    print("[4/4] evaluating against the synthetic ground truth (TrackEval)")
+        print("[4/5] labelling: the hierarchy asks the simulated annotator its most uncertain "
+              "questions, 3.3 % of the manual clicks (spam label)")  # fmt: skip
+        summary = run_label_job([seq_dir], args.out / "labels", LabelJob(budget="3.3%"))
+        tracks = summary.result.tracks[name]
+        tracks_path = args.out / "labels" / f"{name}.txt"
+        effort = 100 * summary.effort["fraction"]
+        inputs[f"SPAM labels, {effort:.1f} % clicks"] = (gt, tracks, n)
+
+    print("[5/5] evaluating against the synthetic ground truth (TrackEval)")
     inputs["oracle from candidates"] = (gt, oracle_from_candidates(gt, strong), n)
     result = evaluate(inputs)
     rows = [
@@ -114,6 +125,6 @@ def run(args: argparse.Namespace) -> int:
     frame = args.preview_frame or (n + 1) // 2
     preview = args.out / "preview.png"
     _preview(scene, tracks, frame, preview)
-    print(f"tracks: {tracks_path}\nscores: {args.out / 'demo_eval.json'}\n"
+    print(f"labels / tracks: {tracks_path}\nscores: {args.out / 'demo_eval.json'}\n"
           f"preview of frame {frame} with track ids: {preview}")  # fmt: skip
     return 0
