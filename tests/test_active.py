@@ -425,3 +425,21 @@ def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_pat
                  "--out", str(tmp_path / "c"), "--no-progress"]) == 2  # fmt: skip
     assert "other candidate detections" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+def test_an_answer_closes_its_edges_for_the_neighbours_ranking():
+    """Edge levels re-rank lazily: once node 1 is answered, node 0 (whose only uncertain
+    edge was 0-1) has nothing left to decide, node 2 keeps its other edge."""
+    from spamlabels.active.labeler import _Clip
+
+    clip = _Clip(0, None, np.zeros(0, np.int64))  # type: ignore[arg-type]
+    src, dst = np.array([0, 1, 2]), np.array([1, 2, 3])
+    clip.edge_prob = np.array([0.5, 0.9, 0.6])
+    clip.open_edges = np.ones(3, bool)
+    ends = np.concatenate([src, dst])
+    order = np.argsort(ends, kind="stable")
+    clip.incident = (np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=4))]), order % 3)
+    assert clip.uncertainty(0) == pytest.approx(1.0)
+    clip.close(1)
+    assert clip.uncertainty(0) == 0.0
+    assert clip.uncertainty(2) == pytest.approx(binary_entropy(0.6))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,7 +36,7 @@ from spamlabels.active.annotators import (
     TrackletQuery,
 )
 from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, split_levels
-from spamlabels.active.selection import STRATEGIES, LevelView, Selection
+from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
 from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
 from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import LevelGraph
@@ -204,6 +205,23 @@ class _Clip:
     graph: LevelGraph | None = None
     edge_prob: NDArray[np.float64] | None = None
     node_prob: NDArray[np.float64] | None = None
+    open_edges: NDArray[np.bool_] | None = None  # (E,) not yet decided by an answer
+    incident: tuple[IntArray, IntArray] | None = None  # CSR: node -> its edges
+
+    def uncertainty(self, v: int) -> float:
+        """Edge level: current uncertainty of node ``v`` (max entropy over its open edges)."""
+        assert self.incident is not None and self.open_edges is not None
+        assert self.edge_prob is not None
+        ptr, edges = self.incident
+        e = edges[ptr[v] : ptr[v + 1]]
+        e = e[self.open_edges[e]]
+        return float(binary_entropy(self.edge_prob[e]).max()) if len(e) else 0.0
+
+    def close(self, v: int) -> None:
+        """Every edge of node ``v`` is decided (``v`` was answered)."""
+        assert self.incident is not None and self.open_edges is not None
+        ptr, edges = self.incident
+        self.open_edges[edges[ptr[v] : ptr[v + 1]]] = False
 
 
 def _node_members(det_to_node: IntArray, rows: IntArray, frames: IntArray, n_nodes: int
@@ -443,8 +461,12 @@ class _Session:
                 u[self._node_clamps(c) != 0] = 0.0
             else:
                 _, _, forced = self._edge_clamps(c, g, ep)
-                u = edge_node_uncertainty(g.src, g.dst, ep, g.num_nodes,
-                                          mask=forced[: g.num_edges] == 0)  # fmt: skip
+                c.open_edges = forced[: g.num_edges] == 0
+                ends = np.concatenate([g.src, g.dst])
+                order = np.argsort(ends, kind="stable")
+                counts = np.bincount(ends, minlength=g.num_nodes)
+                c.incident = (np.concatenate([[0], np.cumsum(counts)]), order % g.num_edges)
+                u = edge_node_uncertainty(g.src, g.dst, ep, g.num_nodes, mask=c.open_edges)
                 rows = c.clip.det_index
                 frames = self.tasks[c.task].dets.frame[rows]
                 members[ci] = _node_members(h.det_to_node, rows, frames, g.num_nodes)
@@ -474,6 +496,7 @@ class _Session:
                 g, ep, forced = self._edge_clamps(c, c.graph, c.edge_prob)
                 h.apply_edge_probs(g, ep, forced if forced.any() else None)
             c.graph = c.edge_prob = c.node_prob = None
+            c.open_edges = c.incident = None
 
     def run(self, budget: LevelBudget, progress: Any = None) -> None:
         """Every level, bottom-up: score, ask within the level's allowance, clamp, round."""
@@ -487,15 +510,25 @@ class _Session:
                 allowance = budget.allowance(level)
                 spent = 0
                 answered = [np.zeros(len(t.dets), bool) for t in self.tasks]
-                for _, u_v, ci, v in cands:
-                    if allowance - spent < 1:
-                        break
+                # entropy at an edge level: re-rank lazily, an answer decides its node's edges
+                lazy = level > 0 and self.strategy.edge is entropy and not self.ask_all
+                heap = [(-pri, i, u_v, ci, v) for i, (pri, u_v, ci, v) in enumerate(cands)]
+                heapq.heapify(heap)
+                while heap and allowance - spent >= 1:
+                    neg, i, u_v, ci, v = heapq.heappop(heap)
                     c = self.clips[ci]
+                    if lazy:
+                        now = c.uncertainty(v)
+                        if now < -neg - 1e-12:
+                            if now > 0:
+                                heapq.heappush(heap, (-now, i, now, ci, v))
+                            continue
                     if level == 0:
                         cost = self._ask_node(c, v, u_v)
                     else:
                         ptr, mem = members[ci]
                         cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task])
+                        c.close(v)
                     spent += cost
                     if progress is not None and cost:
                         progress.update(cost)
