@@ -16,7 +16,6 @@ import torch
 from spamlabels.active import STRATEGIES, LevelBudget, OracleAnnotator
 from spamlabels.active.labeler import _Session
 from spamlabels.engine import load_label_inputs
-from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence
 from spamlabels.track.spam import SpamTracker
 
@@ -57,7 +56,7 @@ def main() -> None:
         budget = OnlyLevels(_levels(part), session.num_levels())
         session.run(budget)
         tracks = session.results()
-        c = evaluate({k: (inputs.gts[k][0], v, inputs.gts[k][1]) for k, v in tracks.items()})
+        c = inputs.evaluate(tracks)
         m = c.combined
         print(f"levels {part}: {budget.used} clicks ({100 * budget.used / inputs.full_cost:.2f} %)"
               f" HOTA {m['HOTA']:.2f} DetA {m['DetA']:.2f} AssA {m['AssA']:.2f} "

@@ -31,8 +31,7 @@ from spamlabels.active import (
     parse_budget,
 )
 from spamlabels.core import Tracks
-from spamlabels.engine import load_label_inputs
-from spamlabels.eval import evaluate
+from spamlabels.engine import LabelInputs, load_label_inputs
 from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
 
@@ -40,8 +39,8 @@ SEQS = ("02", "04", "05", "09", "10", "11", "13")
 METRICS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1")
 
 
-def _score(gts: dict[str, tuple[Tracks, int]], tracks: dict[str, Tracks]) -> dict[str, float]:
-    c = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in tracks.items()}).combined
+def _score(inputs: LabelInputs, tracks: dict[str, Tracks]) -> dict[str, float]:
+    c = inputs.evaluate(tracks).combined
     return {m: round(float(c[m]), 2) for m in METRICS}
 
 
@@ -166,7 +165,7 @@ def main() -> None:
             t0 = time.perf_counter()
             pick = ensemble if strategy == "ensemble" else strategy
             res = label_sequences(tasks, OracleAnnotator(truth), clicks, strategy=pick)
-            record(strategy, float(budget_text), res.clicks, _score(gts, res.tracks),
+            record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
                    time.perf_counter() - t0)  # fmt: skip
         if clicks and not args.no_frame_based:
             step = frame_step_for_budget([g for g, _ in gts.values()], clicks)
@@ -175,12 +174,12 @@ def main() -> None:
                 for name, (gt, _) in gts.items():
                     labels[name], c = frame_based_labels(gt, step)
                     spent += c
-                record("frame-based", float(budget_text), spent, _score(gts, labels), 0.0,
+                record("frame-based", float(budget_text), spent, _score(inputs, labels), 0.0,
                        f" every {step} frames")  # fmt: skip
     if not args.no_ceiling:
         t0 = time.perf_counter()
         res = label_sequences(tasks, OracleAnnotator(truth), 10**9, ask_all=True)
-        record("ceiling", 100.0, res.clicks, _score(gts, res.tracks), time.perf_counter() - t0)
+        record("ceiling", 100.0, res.clicks, _score(inputs, res.tracks), time.perf_counter() - t0)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"half": args.half, "detector": args.detector,

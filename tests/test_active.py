@@ -258,16 +258,14 @@ def test_hierarchical_selection_beats_random_on_real_mot17(mot17):
 
     seqs = [MOTSequence.open(mot17 / "train" / s) for s in ("MOT17-02-YOLOX", "MOT17-09-YOLOX")]
     inputs = load_label_inputs(seqs, "val", 0.1)
-    tasks, truth, gts, cost = inputs.tasks, inputs.truth, inputs.gts, inputs.full_cost
-    budget = parse_budget("3.3%", cost)
+    tasks, truth = inputs.tasks, inputs.truth
+    budget = parse_budget("3.3%", inputs.full_cost)
     hota = {}
     for strategy in ("hierarchical", "random"):
         res = label_sequences(tasks, OracleAnnotator(truth), budget, strategy=strategy)
-        hota[strategy] = evaluate(
-            {k: (gts[k][0], v, gts[k][1]) for k, v in res.tracks.items()}
-        ).combined["HOTA"]
+        hota[strategy] = inputs.evaluate(res.tracks).combined["HOTA"]
     zero = label_sequences(tasks, OracleAnnotator(truth), 0)
-    base = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in zero.tracks.items()})
+    base = inputs.evaluate(zero.tracks)
     assert hota["hierarchical"] > hota["random"] > base.combined["HOTA"] + 5
 
 

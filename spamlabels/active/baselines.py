@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from spamlabels.active.budget import CLICKS_ASSOCIATE, counted_boxes
+from spamlabels.active.budget import counted_boxes, manual_clicks
 from spamlabels.core import Provenance, Tracks
 from spamlabels.track.spam import interpolate_tracks
 
 __all__ = ["frame_based_cost", "frame_based_labels", "frame_step_for_budget"]
 
 
+def _labelled(gt: Tracks, every: int, first: int) -> Tracks:
+    """The boxes of ``gt`` that count in evaluation on frames ``first, first + every, ...``."""
+    g = gt[counted_boxes(gt)]
+    return g[(g.frame - first) % every == 0]
+
+
 def frame_based_cost(gt: Tracks, every: int, first: int = 1) -> int:
     """Clicks of labelling frames ``first, first + every, ...`` of ``gt`` by hand: 2 per box
     that counts in evaluation, 1 per association (a track's boxes after its first)."""
-    g = gt[counted_boxes(gt)]
-    ids = g.id[(g.frame - first) % every == 0]
-    return 2 * len(ids) + CLICKS_ASSOCIATE * (len(ids) - len(np.unique(ids)))
+    return manual_clicks(_labelled(gt, every, first))
 
 
 def frame_based_labels(gt: Tracks, every: int, first: int = 1) -> tuple[Tracks, int]:
@@ -38,13 +42,12 @@ def frame_based_labels(gt: Tracks, every: int, first: int = 1) -> tuple[Tracks, 
     """
     if every < 1:
         raise ValueError(f"every must be >= 1, got {every}")
-    g = gt[counted_boxes(gt)]
-    g = g[(g.frame - first) % every == 0]
+    g = _labelled(gt, every, first)
     boxes = len(g)
     prov = np.full(boxes, Provenance.GROUND_TRUTH, np.int8)
     labels = Tracks(frame=g.frame, xywh=g.xywh, id=g.id, score=np.ones(boxes),
                     data={"provenance": prov})  # fmt: skip
-    return interpolate_tracks(labels), frame_based_cost(gt, every, first)
+    return interpolate_tracks(labels), manual_clicks(g)
 
 
 def frame_step_for_budget(gts: list[Tracks], budget: int) -> int | None:

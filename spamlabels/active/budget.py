@@ -24,12 +24,14 @@ from spamlabels.core import Tracks
 __all__ = [
     "CLICKS_ACCEPT",
     "CLICKS_ASSOCIATE",
+    "CLICKS_DRAW",
     "CLICKS_REFINE",
     "CLICKS_REJECT",
     "DEFAULT_SPLIT",
     "LevelBudget",
     "counted_boxes",
     "full_cost",
+    "manual_clicks",
     "parse_budget",
     "split_levels",
 ]
@@ -38,6 +40,7 @@ CLICKS_ACCEPT = 1
 CLICKS_REJECT = 1
 CLICKS_REFINE = 2
 CLICKS_ASSOCIATE = 1
+CLICKS_DRAW = 2
 
 DEFAULT_SPLIT = (0.2, 0.3, 0.5)
 """Shares of the budget for (the first levels, the three before the last three, the last
@@ -50,13 +53,16 @@ def counted_boxes(gt: Tracks) -> NDArray[np.bool_]:
     return ((gt.cls == 1) | (gt.cls < 0)) & gt.consider
 
 
+def manual_clicks(boxes: Tracks) -> int:
+    """Clicks to draw ``boxes`` by hand and link them into their tracks: 2 per box + 1 per
+    association (``boxes - tracks``)."""
+    return CLICKS_DRAW * len(boxes) + CLICKS_ASSOCIATE * (len(boxes) - len(np.unique(boxes.id)))
+
+
 def full_cost(gt: Tracks) -> int:
-    """Clicks to label ``gt`` by hand: 2 per box + 1 per association (``boxes - tracks``),
-    over the boxes that count in evaluation (:func:`counted_boxes`)."""
-    keep = counted_boxes(gt)
-    boxes = int(keep.sum())
-    tracks = len(np.unique(gt.id[keep]))
-    return 2 * boxes + (boxes - tracks)
+    """Clicks to label ``gt`` by hand (:func:`manual_clicks`) over the boxes that count in
+    evaluation (:func:`counted_boxes`)."""
+    return manual_clicks(gt[counted_boxes(gt)])
 
 
 def parse_budget(text: str, full: int | None) -> int:

@@ -11,9 +11,10 @@ once (one budget pool, spent where the uncertainty is highest)::
 
 What the annotator says is kept as facts about *detections*, so it holds in every clip that
 contains them (consecutive clips overlap) and at every later level: detections accepted,
-rejected or refined; pairs of detections that show the same object (the links set) or
-different ones (every other edge of a queried node). A tracklet answer therefore fixes the
-links of all its boxes at once, and the next levels build on it.
+rejected or refined; pairs of detections that show the same object (the links set), and,
+at the level of the question, pairs that must not be joined there (every other edge of a
+queried node). A tracklet answer therefore fixes the links of all its boxes at once, and the
+next levels build on it.
 """
 
 from __future__ import annotations
@@ -207,21 +208,40 @@ class _Clip:
     node_prob: NDArray[np.float64] | None = None
     open_edges: NDArray[np.bool_] | None = None  # (E,) not yet decided by an answer
     incident: tuple[IntArray, IntArray] | None = None  # CSR: node -> its edges
+    window: IntArray | None = None  # (N,) time window of each node (edge levels)
+    node_row: IntArray | None = None  # (N,) sequence row of each node (GNN_node level)
+
+    def edges_of(self, v: int) -> IntArray:
+        """Edge level: indices of node ``v``'s edges in :attr:`graph`."""
+        if self.incident is None:  # built once per level
+            g = self.graph
+            assert g is not None
+            ends = np.concatenate([g.src, g.dst])
+            order = np.argsort(ends, kind="stable")
+            ptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=g.num_nodes))])
+            self.incident = (ptr, order % g.num_edges)
+        ptr, edges = self.incident
+        return edges[ptr[v] : ptr[v + 1]]
+
+    def windows(self) -> IntArray:
+        """Edge level: ``(N,)`` time window of each node of :attr:`graph`."""
+        if self.window is None:  # built once per level
+            g = self.graph
+            assert g is not None
+            self.window = (g.node_start - self.clip.hierarchy.clip_start) // g.coverage
+        return self.window
 
     def uncertainty(self, v: int) -> float:
         """Edge level: current uncertainty of node ``v`` (max entropy over its open edges)."""
-        assert self.incident is not None and self.open_edges is not None
-        assert self.edge_prob is not None
-        ptr, edges = self.incident
-        e = edges[ptr[v] : ptr[v + 1]]
+        assert self.open_edges is not None and self.edge_prob is not None
+        e = self.edges_of(v)
         e = e[self.open_edges[e]]
         return float(binary_entropy(self.edge_prob[e]).max()) if len(e) else 0.0
 
     def close(self, v: int) -> None:
         """Every edge of node ``v`` is decided (``v`` was answered)."""
-        assert self.incident is not None and self.open_edges is not None
-        ptr, edges = self.incident
-        self.open_edges[edges[ptr[v] : ptr[v + 1]]] = False
+        assert self.open_edges is not None
+        self.open_edges[self.edges_of(v)] = False
 
 
 def _node_members(det_to_node: IntArray, rows: IntArray, frames: IntArray, n_nodes: int
@@ -255,14 +275,14 @@ class _Session:
         self.annotator = annotator
         self.strategy = strategy
         self.rng = np.random.default_rng(seed)
-        self.know = [HumanKnowledge.empty(t.dets) for t in self.tasks]
-        for i, t in enumerate(self.tasks):
-            if prior is not None and t.name in prior:
-                self.know[i] = copy.deepcopy(prior[t.name])
+        self.know: list[HumanKnowledge] = []
         self.queries: list[Query] = []
         self.clips: list[_Clip] = []
         self.per_task: list[list[ClipResult]] = []
         for i, t in enumerate(self.tasks):
+            known = prior.get(t.name) if prior is not None else None
+            fresh = HumanKnowledge.empty(t.dets)
+            self.know.append(copy.deepcopy(known) if known is not None else fresh)
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
             made = self.tracker.make_clips(t.dets.replace(xywh=self.know[i].xywh), t.n_frames)
             self.per_task.append(made)
@@ -302,11 +322,12 @@ class _Session:
         def find(a: IntArray, b: IntArray) -> IntArray:
             """Edge index of ``a -> b`` or ``b -> a`` (-1 none)."""
             out = np.full(len(a), -1, np.int64)
+            if not len(skey):
+                return out
             for x, y in ((a, b), (b, a)):
                 q = x * n + y
-                pos = np.minimum(np.searchsorted(skey, q), max(len(skey) - 1, 0))
-                hit = (len(skey) > 0) & (skey[pos] == q) if len(skey) else np.zeros(len(q), bool)
-                out = np.where((out < 0) & hit, order[pos] if len(skey) else -1, out)
+                pos = np.minimum(np.searchsorted(skey, q), len(skey) - 1)
+                out = np.where((out < 0) & (skey[pos] == q), order[pos], out)
             return out
 
         def nodes_of(pairs: list[tuple[int, int]]) -> tuple[IntArray, IntArray]:
@@ -360,7 +381,8 @@ class _Session:
     # ----------------------------------------------------------------- questions
     def _ask_node(self, c: _Clip, node: int, u: float) -> int:
         t, k = self.tasks[c.task], self.know[c.task]
-        row = int(c.clip.det_index[np.flatnonzero(c.clip.hierarchy.det_to_node == node)[0]])
+        assert c.node_row is not None
+        row = int(c.node_row[node])
         if k.accepted[row] or k.rejected[row]:
             return 0  # answered in an overlapping clip
         assert c.node_prob is not None
@@ -390,8 +412,7 @@ class _Session:
         dets = members[ptr[v] : ptr[v + 1]]
         if answered[dets].mean() >= 0.5 or k.rejected[dets].mean() >= 0.5:
             return 0  # asked in an overlapping clip, or already rejected
-        h = c.clip.hierarchy
-        window = (g.node_start - h.clip_start) // g.coverage
+        window = c.windows()
         s, e = g.node_start[v], g.node_end[v]
         same = window == window[v]
         cands = np.flatnonzero(same & ((g.node_end < s) | (g.node_start > e)))
@@ -399,7 +420,7 @@ class _Session:
         prob = np.full(len(cands), np.nan)
         pos = np.full(g.num_nodes, -1, np.int64)
         pos[cands] = np.arange(len(cands))
-        inc = np.flatnonzero((g.src == v) | (g.dst == v))
+        inc = c.edges_of(v)
         other = np.where(g.src[inc] == v, g.dst[inc], g.src[inc])
         prob[pos[other]] = ep[inc]
         cand_rows, owner = _gather(ptr, members, cands)
@@ -407,6 +428,14 @@ class _Session:
                           side, g.node_start[cands], g.node_end[cands], prob)  # fmt: skip
         a: TrackletAnswer = self.annotator.answer_tracklet(q)
         answered[dets] = True
+
+        def pair(j: int) -> tuple[int, int]:
+            """(last box of the earlier, first box of the later) of ``v`` and candidate ``j``."""
+            rows_j = members[ptr[cands[j]] : ptr[cands[j] + 1]]
+            if side[j] < 0:
+                return int(rows_j[-1]), int(dets[0])
+            return int(dets[-1]), int(rows_j[0])
+
         if a.reject:
             k.rejected[dets] |= ~k.accepted[dets]  # boxes accepted one by one stay
             text = "reject"
@@ -416,23 +445,10 @@ class _Session:
             for i in chosen:
                 if not 0 <= i < len(cands):
                     raise ValueError(f"answer names candidate {i}, the query has {len(cands)}")
-                rows_i = members[ptr[cands[i]] : ptr[cands[i] + 1]]
-                pair = (
-                    (int(rows_i[-1]), int(dets[0]))
-                    if side[i] < 0
-                    else (int(dets[-1]), int(rows_i[0]))
-                )
-                k.must.append(pair)
+                k.must.append(pair(i))
             for j in np.flatnonzero(~np.isnan(prob)).tolist():
-                if j in chosen:
-                    continue
-                rows_i = members[ptr[cands[j]] : ptr[cands[j] + 1]]
-                pair = (
-                    (int(rows_i[-1]), int(dets[0]))
-                    if side[j] < 0
-                    else (int(dets[-1]), int(rows_i[0]))
-                )
-                k.cannot.setdefault(g.level, []).append(pair)
+                if j not in chosen:
+                    k.cannot.setdefault(g.level, []).append(pair(j))
             text = f"link {len(chosen)}"
         self.queries.append(Query(t.name, g.level, "tracklet", len(dets), text, a.clicks, u))
         return a.clicks
@@ -459,13 +475,11 @@ class _Session:
                 assert npb is not None, "the model has no node head"
                 u = binary_entropy(npb)
                 u[self._node_clamps(c) != 0] = 0.0
+                c.node_row = np.empty(g.num_nodes, np.int64)
+                c.node_row[h.det_to_node] = c.clip.det_index  # one node per detection
             else:
                 _, _, forced = self._edge_clamps(c, g, ep)
                 c.open_edges = forced[: g.num_edges] == 0
-                ends = np.concatenate([g.src, g.dst])
-                order = np.argsort(ends, kind="stable")
-                counts = np.bincount(ends, minlength=g.num_nodes)
-                c.incident = (np.concatenate([[0], np.cumsum(counts)]), order % g.num_edges)
                 u = edge_node_uncertainty(g.src, g.dst, ep, g.num_nodes, mask=c.open_edges)
                 rows = c.clip.det_index
                 frames = self.tasks[c.task].dets.frame[rows]
@@ -496,7 +510,7 @@ class _Session:
                 g, ep, forced = self._edge_clamps(c, c.graph, c.edge_prob)
                 h.apply_edge_probs(g, ep, forced if forced.any() else None)
             c.graph = c.edge_prob = c.node_prob = None
-            c.open_edges = c.incident = None
+            c.open_edges = c.incident = c.window = c.node_row = None
 
     def run(self, budget: LevelBudget, progress: Any = None) -> None:
         """Every level, bottom-up: score, ask within the level's allowance, clamp, round."""

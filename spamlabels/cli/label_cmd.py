@@ -95,13 +95,12 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     t0 = time.perf_counter()
     try:
-        run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
+        summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
     except ValueError as err:
         if isinstance(err, DataFormatError):
             raise
         print(f"spam label: error: {err}", file=sys.stderr)
         return 2
-    report = (args.out / "report.md").read_text()
-    print(report, end="")
+    print(summary.report, end="")
     print(f"written to {args.out} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return 0

@@ -34,7 +34,8 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from spamlabels.active import (
 )
 from spamlabels.core import DataFormatError, Detections, Provenance, Tracks
 from spamlabels.core.splits import Half
+from spamlabels.eval import EvalResult, evaluate
 from spamlabels.io import MOTSequence, atomic_write, write_mot
 from spamlabels.track.spam import SpamTracker
 
@@ -118,6 +120,8 @@ class LabelSummary:
     quality: dict[str, dict[str, float]] = field(default_factory=dict)
     effort: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    report: str = ""
+    """The text written to ``report.md``."""
 
 
 def _effort(result: LabelResult, costs: dict[str, int], prior: dict[str, int]) -> dict[str, Any]:
@@ -136,13 +140,11 @@ def _effort(result: LabelResult, costs: dict[str, int], prior: dict[str, int]) -
         per_seq[name] = {**block(sum(q.clicks for q in qs), cost, prior.get(name, 0)),
                          "per_level": levels}  # fmt: skip
     per_level = {str(k): v for k, v in sorted(result.clicks_by("level").items())}
-    kinds: dict[str, int] = {}
-    for q in result.queries:
-        kinds[q.answer.split(" ")[0]] = kinds.get(q.answer.split(" ")[0], 0) + 1
+    kinds = Counter(q.answer.split(" ")[0] for q in result.queries)
     before = sum(prior.get(name, 0) for name in costs)
     return {**block(result.clicks, full, before), "budget_clicks": result.budget,
             "per_level": per_level, "per_sequence": per_seq, "questions": len(result.queries),
-            "answers": kinds}  # fmt: skip
+            "answers": dict(kinds)}  # fmt: skip
 
 
 def _digest(dets: Detections) -> str:
@@ -207,9 +209,7 @@ def _questions_csv(result: LabelResult) -> str:
 
 
 def _provenance_csv(tracks: Tracks) -> str:
-    t = tracks.sorted()  # write_mot sorts the same way: frame, then id
-    order = np.lexsort((t.id, t.frame))
-    t = t[order]
+    t = tracks.sorted()  # the rows of write_mot: frame, then id
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["frame", "id", "provenance", "human_linked", "det_index"])
@@ -274,6 +274,11 @@ class LabelInputs:
         """Full manual cost of all sequences."""
         return sum(self.costs.values())
 
+    def evaluate(self, tracks: Mapping[str, Tracks]) -> EvalResult:
+        """Score labels (per sequence name) against these sequences' ground truth."""
+        return evaluate({name: (self.gts[name][0], t, self.gts[name][1])
+                         for name, t in tracks.items()})  # fmt: skip
+
 
 def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
                       min_conf: float = 0.1) -> LabelInputs:  # fmt: skip
@@ -308,8 +313,6 @@ def run_label_job(
             oracle annotator is asked for a sequence without ``gt/gt.txt``.
         ValueError: a malformed budget.
     """
-    from spamlabels.eval import evaluate
-
     if job.annotator != "oracle":
         raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
     seqs = [MOTSequence.open(p) for p in seq_dirs]
@@ -319,8 +322,8 @@ def run_label_job(
         raise DataFormatError(seq_dirs[names.index(sorted(dup)[0])],
                               f"sequence name {sorted(dup)[0]!r} given twice")  # fmt: skip
     inputs = load_label_inputs(seqs, job.half, job.min_conf)
-    tasks, truth, gts, costs = inputs.tasks, inputs.truth, inputs.gts, inputs.costs
-    full = sum(costs.values())
+    tasks, truth, costs = inputs.tasks, inputs.truth, inputs.costs
+    full = inputs.full_cost
     clicks = parse_budget(job.budget, full)
     kwargs: dict[str, Any] = {"node_level": job.node_level}
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
@@ -332,7 +335,7 @@ def run_label_job(
                              prior=prior)  # fmt: skip
     summary = LabelSummary(result, full)
     summary.effort = _effort(result, costs, prior_clicks)
-    table = evaluate({k: (gts[k][0], v, gts[k][1]) for k, v in result.tracks.items()}).table
+    table = inputs.evaluate(result.tracks).table
     summary.quality = {k: {m: float(v[m]) for m in ("HOTA", "DetA", "AssA", "MOTA", "IDF1")}
                        for k, v in table.items()}  # fmt: skip
     summary.effort["quality"] = summary.quality.get("COMBINED")
@@ -349,7 +352,7 @@ def run_label_job(
     texts["effort.json"] = json.dumps(summary.effort, indent=2) + "\n"
     texts["answers.json"] = _answers_json(result, tasks, prior_clicks, others)
     texts["questions.csv"] = _questions_csv(result)
-    texts["report.md"] = _report(summary, job)
+    summary.report = texts["report.md"] = _report(summary, job)
     for name, tracks in result.tracks.items():
         summary.files.append(write_mot(out / f"{name}.txt", tracks, kind="tracks"))
     for fname, text in texts.items():

@@ -164,20 +164,17 @@ def run_hierarchy(
     ceiling); they are recorded in ``LevelRecord.forced_edges``."""
     import torch
 
-    def forward(graph: LevelGraph) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
-        return score_graph(model, graph, device)
-
     with torch.inference_mode():
         if node_level:
             g = hierarchy.node_graph()
-            ep, npb = forward(g)
+            ep, npb = score_graph(model, g, device)
             assert npb is not None, "the model has no node head"
             hierarchy.apply_node_probs(g, npb, edge_prob=ep)
         else:
             hierarchy.skip_node_level()
         while not hierarchy.done():
             g = hierarchy.edge_graph()
-            ep, _ = forward(g)
+            ep, _ = score_graph(model, g, device)
             forced = clamp_edges(g, ep) if clamp_edges is not None else None
             hierarchy.apply_edge_probs(g, ep, forced)
     return hierarchy
@@ -333,9 +330,10 @@ class SpamTracker(Tracker):
         cfg = self.config
         emb = dets.data.get("embedding")
         gt_id = dets.data.get("gt_id")
+        length = int(cfg.clip_length or 512)
         clips = []
-        for s in _clip_starts(n_frames, int(cfg.clip_length or 512), cfg.clip_overlap):
-            e = min(s + int(cfg.clip_length or 512) - 1, n_frames)
+        for s in _clip_starts(n_frames, length, cfg.clip_overlap):
+            e = min(s + length - 1, n_frames)
             rows = np.flatnonzero((dets.frame >= s) & (dets.frame <= e))
             if not len(rows):
                 continue
