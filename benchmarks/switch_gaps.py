@@ -29,8 +29,7 @@ BINS = (1, 2, 9, 33, 129, 10**9)
 LABELS = ("1", "2-8", "9-32", "33-128", ">128")
 
 
-def _changes(order_key: np.ndarray, group: np.ndarray, value: np.ndarray,
-             frame: np.ndarray) -> np.ndarray:  # fmt: skip
+def _changes(group: np.ndarray, value: np.ndarray, frame: np.ndarray) -> np.ndarray:
     """Histogram over :data:`BINS` of the frame gaps at which ``value`` changes between
     consecutive (in time) rows of one ``group``."""
     order = np.lexsort((frame, group))
@@ -44,7 +43,7 @@ def gap_counts(tracks: Tracks, gt: Tracks) -> tuple[np.ndarray, np.ndarray]:
     gid = assign_gt_ids(tracks, gt)
     m = gid >= 0
     frame, tid, g = tracks.frame[m], tracks.id[m], gid[m]
-    return _changes(frame, tid, g, frame), _changes(frame, g, tid, frame)
+    return _changes(tid, g, frame), _changes(g, tid, frame)
 
 
 def main() -> None:

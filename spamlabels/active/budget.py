@@ -29,6 +29,7 @@ __all__ = [
     "CLICKS_REJECT",
     "DEFAULT_SPLIT",
     "LevelBudget",
+    "check_split",
     "counted_boxes",
     "full_cost",
     "manual_clicks",
@@ -90,14 +91,22 @@ def parse_budget(text: str, full: int | None) -> int:
     return clicks
 
 
+def check_split(split: Sequence[float]) -> tuple[float, float, float]:
+    """``split`` as a tuple if it is three non-negative shares with a positive sum; raises
+    :class:`ValueError` otherwise."""
+    values = tuple(float(v) for v in split)
+    if len(values) != 3 or min(values) < 0 or sum(values) <= 0:
+        raise ValueError(f"split must be three non-negative shares, got {tuple(split)}")
+    return values  # type: ignore[return-value]
+
+
 def split_levels(n_levels: int, split: Sequence[float] = DEFAULT_SPLIT) -> list[float]:
     """Shares of levels ``0 .. n_levels - 1`` (level 0 = GNN_node): ``split[-1]`` for the last
     three, ``split[-2]`` for the three before, ``split[0]`` for the rest, evenly within a group.
     A group without levels passes its share to the next deeper group. Sums to 1."""
     if n_levels < 1:
         raise ValueError("n_levels must be >= 1")
-    if len(split) != 3 or min(split) < 0 or sum(split) <= 0:
-        raise ValueError(f"split must be three non-negative shares, got {tuple(split)}")
+    split = check_split(split)
     total = float(sum(split))
     groups = [list(range(0, max(0, n_levels - 6))),
               list(range(max(0, n_levels - 6), max(0, n_levels - 3))),

@@ -10,14 +10,13 @@ from typing import Any
 
 
 def _split(text: str) -> tuple[float, float, float]:
-    msg = f"expected three shares like 0.2,0.3,0.5, got {text!r}"
+    from spamlabels.active import check_split
+
     try:
-        values = tuple(float(v) for v in text.split(","))
+        return check_split([float(v) for v in text.split(",")])
     except ValueError:
+        msg = f"expected three shares like 0.2,0.3,0.5, got {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
-    if len(values) != 3 or min(values) < 0 or sum(values) <= 0:
-        raise argparse.ArgumentTypeError(msg)
-    return values  # type: ignore[return-value]
 
 
 def _iou(text: str) -> float:

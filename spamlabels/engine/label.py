@@ -236,7 +236,9 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
     ]  # fmt: skip
     for name, tracks in summary.result.tracks.items():
         prov = np.asarray(tracks.data["provenance"])
-        counts = [int((prov == c).sum()) for c in (0, 1, 2, 3)]
+        kinds = (Provenance.PSEUDO, Provenance.HUMAN_ACCEPTED, Provenance.HUMAN_REFINED,
+                 Provenance.INTERPOLATED)  # fmt: skip
+        counts = [int((prov == c).sum()) for c in kinds]
         counts.append(int(np.asarray(tracks.data["human_linked"]).sum()))
         s = e["per_sequence"][name]
         q = summary.quality.get(name, {})
