@@ -1,16 +1,19 @@
 """Self-training probe (issue 5): fine-tune the shipped synthetic-only weights on their own
 pseudo-labels of MOT17 YOLOX halves, with no ground truth.
 
-The teacher (``SpamTracker`` with the shipped weights and settings, candidates conf >= 0.1,
-GNN_node on) tracks every sequence half; each candidate detection gets the id of the output
-track that holds it (-1 = left out, a false positive for training). Optionally, ``--copies``
-noisy copies of each sequence are added ("noisy student"): every detection is dropped with
-probability ``--det-drop`` and, per pseudo track with probability ``--seg-p``, a run of
-5..``--seg-max`` frames of its detections is removed (a simulated occlusion the student must
-bridge, with the teacher's link as the label). The student starts from the shipped weights
-and trains with the recipe of the fine-tuning runs (200 steps, 128-frame clips, 2 clips per
-step, every level from the start, a 512-frame clip every 4th step, lr 3e-4). Ground truth is
-never read; score the result with ``benchmarks/spam_mot17.py --weights OUT``.
+Superseded by ``spam selftrain`` (``spamlabels.engine.self_train``, the same pseudo-labels and
+noise; its seeds differ), kept to reproduce the first measurements of docs/benchmarks.md
+section 8 exactly. The teacher (``SpamTracker`` with the shipped weights and settings,
+candidates conf >= 0.1, GNN_node on) tracks every sequence half; each candidate detection gets
+the id of the output track that holds it (-1 = left out, a false positive for training).
+Optionally, ``--copies`` noisy copies of each sequence are added ("noisy student"): every
+detection is dropped with probability ``--det-drop`` and, per pseudo track with probability
+``--seg-p``, a run of 5..``--seg-max`` frames of its detections is removed (a simulated
+occlusion the student must bridge, with the teacher's link as the label). The student starts
+from the shipped weights and trains with the recipe of the fine-tuning runs (200 steps,
+128-frame clips, 2 clips per step, every level from the start, a 512-frame clip every 4th step,
+lr 3e-4). Ground truth is never read; score the result with ``benchmarks/spam_mot17.py
+--weights OUT``.
 
     python benchmarks/selftrain_mot17.py --half train --out runs/st/noisy1.pt
     python benchmarks/selftrain_mot17.py --half train --copies 0 --out runs/st/plain.pt
@@ -25,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from spamlabels.engine import noisy_copy, pseudo_labels
 from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
@@ -32,22 +36,6 @@ from spamlabels.train import TrainConfig, Trainer
 from spamlabels.train.gnn import TrainSequence
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
-
-
-def noisy_copy(seq: TrainSequence, rng: np.random.Generator, det_drop: float, seg_p: float,
-               seg_max: int, name: str) -> TrainSequence:  # fmt: skip
-    """``seq`` with detections dropped at random and occlusion-like runs cut out of tracks."""
-    dets, gid = seq.dets, seq.gt_id
-    keep = rng.random(len(dets)) >= det_drop
-    for t in np.unique(gid[gid >= 0]):
-        if rng.random() >= seg_p:
-            continue
-        rows = np.flatnonzero(gid == t)
-        f = dets.frame[rows]
-        length = int(rng.integers(5, seg_max + 1))
-        first = int(rng.integers(f.min(), f.max() + 1))
-        keep[rows[(f >= first) & (f < first + length)]] = False
-    return TrainSequence(name, dets[keep], gid[keep], seq.fps, seq.image_size, seq.n_frames)
 
 
 def main() -> None:
@@ -71,24 +59,16 @@ def main() -> None:
     data: list[TrainSequence] = []
     for s in SEQS:
         seq = MOTSequence.open(args.data / "train" / f"MOT17-{s}-YOLOX")
-        dets = seq.det(args.half)
-        dets = dets[dets.score >= 0.1]
-        n = seq.length(args.half)
         size = (seq.info.im_width, seq.info.im_height)
-        tracks = SpamTracker(weights=args.teacher, image_size=size).track(
-            dets, n, seq.info.frame_rate
-        )
-        row = np.asarray(tracks.data["det_index"])
-        real = row >= 0
-        gid = np.full(len(dets), -1, np.int64)
-        gid[row[real]] = tracks.id[real]
-        base = TrainSequence(seq.name, dets, gid, seq.info.frame_rate, size, n)
+        teacher = SpamTracker(weights=args.teacher, image_size=size)
+        base = pseudo_labels(teacher, seq, args.half, min_conf=0.1)
         data.append(base)
         for c in range(args.copies):
             data.append(noisy_copy(base, rng, args.det_drop, args.seg_p, args.seg_max,
                                    f"{seq.name}-noisy{c}"))  # fmt: skip
-        print(f"{seq.name}: {len(dets)} candidates, {int(real.sum())} in "
-              f"{len(np.unique(tracks.id))} pseudo tracks", flush=True)  # fmt: skip
+        ids = base.gt_id[base.gt_id >= 0]
+        print(f"{seq.name}: {len(base.dets)} candidates, {len(ids)} in "
+              f"{len(np.unique(ids))} pseudo tracks", flush=True)  # fmt: skip
     config = TrainConfig(iterations=args.iterations, batch_size=2, clip_length=128,
                          level_unlock=1, min_conf=0.1, lr=3e-4, seed=args.seed,
                          checkpoint_every=100, long_clip_every=4)  # fmt: skip

@@ -13,6 +13,7 @@ from spamlabels.graph import (
     assign_gt_ids,
     candidate_edges,
     components,
+    context_velocity,
     edge_labels,
     motion_giou,
     node_attributes,
@@ -146,6 +147,44 @@ def test_motion_giou_exact_for_linear_motion():
     # without motion windows the feature is the "unknown" value -2
     flat = node_attributes(frame, xywh, np.ones(8), np.array([0] * 4 + [1] * 4), 2)
     assert motion_giou(flat, np.array([0]), np.array([1]), 8)[0] == -2
+
+
+def test_context_velocity_uses_mutual_best_neighbours_only():
+    # person A moves +3 px/frame over frames 0..2; person B stands still far away in frames 1, 2;
+    # a box overlapping nothing sits alone in frame 5; one A box is not live
+    frame = np.array([0, 1, 2, 1, 2, 5, 3])
+    x = np.array([0.0, 3.0, 6.0, 500.0, 500.0, 900.0, 9.0])
+    xywh = np.stack([x, np.zeros(7), np.full(7, 20.0), np.full(7, 40.0)], 1)
+    live = np.array([True] * 6 + [False])
+    past, future = context_velocity(frame, xywh, live)
+    np.testing.assert_allclose(past[[1, 2]], [[3, 0], [3, 0]])  # from the previous frame
+    np.testing.assert_allclose(future[[0, 1]], [[-3, 0], [-3, 0]])  # pointing back in time
+    np.testing.assert_allclose(past[4], [0, 0])
+    assert np.isnan(past[[0, 3, 5, 6]]).all()  # no neighbour before (or not live)
+    assert np.isnan(future[[2, 5, 6]]).all()  # frame 3's box is not live
+    # IoU below the threshold: no neighbour
+    far = xywh.copy()
+    far[1, 0] = 15.0  # IoU with frame 0's box = 5/35
+    p2, _ = context_velocity(frame, far, live)
+    assert np.isnan(p2[1]).all()
+
+
+def test_context_motion_gives_the_first_edge_level_a_motion_feature():
+    info, _, det = simulate_scene(SceneConfig(n_frames=30, n_people=6), seed=5)
+    dets = det[det.score >= 0.5]
+    graphs = {}
+    for ctx in (False, True):
+        config = HierarchyConfig(coverages=(2, 4, 8, 16, 32), context_motion=ctx)
+        h = ClipHierarchy(dets.frame, dets.xywh, dets.score, info.frame_rate,
+                          (info.im_width, info.im_height), config=config)  # fmt: skip
+        h.skip_node_level()
+        graphs[ctx] = h.edge_graph()
+    plain, ctx_graph = graphs[False], graphs[True]
+    # same candidate edges (level-1 pruning is by feet distance either way)
+    assert (plain.src == ctx_graph.src).all() and (plain.dst == ctx_graph.dst).all()
+    assert (plain.edge_attr[:, 7] == -2).all()
+    assert (ctx_graph.edge_attr[:, 7] > -2).mean() > 0.5
+    np.testing.assert_array_equal(plain.edge_attr[:, :7], ctx_graph.edge_attr[:, :7])
 
 
 def test_hierarchy_with_oracle_decisions_reaches_the_oracle():

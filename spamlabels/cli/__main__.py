@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "eval": "spamlabels.cli.eval_cmd",
     "train": "spamlabels.cli.train_cmd",
     "label": "spamlabels.cli.label_cmd",
+    "selftrain": "spamlabels.cli.selftrain_cmd",
     "demo": "spamlabels.cli.demo_cmd",
 }
 

@@ -29,6 +29,7 @@ def _iou(text: str) -> float:
 def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
+    from spamlabels.cli.selftrain_cmd import add_selftrain_options
 
     p = sub.add_parser(
         "label",
@@ -76,6 +77,12 @@ def add_parser(sub: Any) -> None:
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of random strategies")
+    p.add_argument("--selftrain", action="store_true",
+                   help="first fine-tune the weights on their own pseudo-labels of these "
+                   "sequences (spam selftrain: no labels, no questions), written to "
+                   "OUT_DIR/selftrained.pt and reused by later runs of the same request; then "
+                   "label with them")  # fmt: skip
+    add_selftrain_options(p, prefix="selftrain-")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -83,16 +90,31 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the labelling job; print the report; returns the exit code."""
     from spamlabels.active import DEFAULT_SPLIT
+    from spamlabels.cli.selftrain_cmd import selftrain_config
     from spamlabels.core import DataFormatError
-    from spamlabels.engine import LabelJob, run_label_job
+    from spamlabels.engine import LabelJob, run_label_job, self_train
+    from spamlabels.io import MOTSequence
 
+    t0 = time.perf_counter()
+    weights = args.weights
+    if args.selftrain:
+        try:
+            config = selftrain_config(args, prefix="selftrain-", min_conf=args.min_conf)
+        except ValueError as err:
+            print(f"spam label: error: {err}", file=sys.stderr)
+            return 2
+        seqs = [MOTSequence.open(p) for p in args.seqs]
+        st = self_train(seqs, args.out / "selftrained.pt", half=args.half, init=weights,
+                        config=config, progress=not args.no_progress, reuse=True)  # fmt: skip
+        weights = st.weights
+        verb = "reused" if st.reused else "written"
+        print(f"self-trained weights {verb}: {weights}", file=sys.stderr)
     job = LabelJob(
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
-        weights=args.weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
+        weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         refine_iou=args.refine_iou, seed=args.seed, node_level=not args.no_node_level,
         answers=args.answers,
     )  # fmt: skip
-    t0 = time.perf_counter()
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
     except ValueError as err:

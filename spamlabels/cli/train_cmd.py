@@ -61,6 +61,12 @@ def add_parser(sub: Any) -> None:
         "serves sequences with and without re-ID features)",
     )
     p.add_argument(
+        "--context-motion",
+        action="store_true",
+        help="give single detections a velocity from their neighbours in the adjacent frames "
+        "(HierarchyConfig.context_motion; the tracker then uses it with these weights)",
+    )
+    p.add_argument(
         "--init",
         type=Path,
         default=None,
@@ -92,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the data, train, save; returns the exit code."""
     import torch
 
+    from spamlabels.graph import HierarchyConfig
     from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta
     from spamlabels.train import TrainConfig, Trainer, mot_sequences, synthetic_sequences
 
@@ -124,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         source["init"] = str(args.init)
     else:
         model = HierarchicalGNN()
-    trainer = Trainer(model, data, config)
+    trainer = Trainer(model, data, config, HierarchyConfig(context_motion=args.context_motion))
     if args.resume and args.out.is_file():
         trainer.model = model = load_checkpoint(args.out)
         trainer.__post_init__()  # new optimiser over the loaded weights

@@ -1,4 +1,4 @@
-"""Jobs that users run end to end (the layer under the CLI and the UI): labelling."""
+"""Jobs that users run end to end (the layer under the CLI and the UI): labelling, self-training."""
 
 from spamlabels.engine.label import (
     PROVENANCE_NAMES,
@@ -9,13 +9,25 @@ from spamlabels.engine.label import (
     load_label_inputs,
     run_label_job,
 )
+from spamlabels.engine.selftrain import (
+    SelfTrainConfig,
+    SelfTrainResult,
+    noisy_copy,
+    pseudo_labels,
+    self_train,
+)
 
 __all__ = [
     "PROVENANCE_NAMES",
     "LabelInputs",
     "LabelJob",
     "LabelSummary",
+    "SelfTrainConfig",
+    "SelfTrainResult",
     "load_answers",
     "load_label_inputs",
+    "noisy_copy",
+    "pseudo_labels",
     "run_label_job",
+    "self_train",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "EDGE_FEATURES",
     "NODE_FEATURES",
     "NodeAttributes",
+    "context_velocity",
     "edge_features",
     "motion_giou",
     "node_attributes",
@@ -59,6 +60,7 @@ class NodeAttributes:
         has_emb: ``(N,)`` bool, the node has an embedding.
         vel_fwd, vel_bwd: ``(N, 2)`` centre velocity (px/frame) at the end (forward) and at the
             start (backward, pointing back in time); NaN when the node has < 2 boxes there.
+        first_det, last_det: ``(N,)`` row of the first / last member detection.
     """
 
     start: IntArray
@@ -72,6 +74,8 @@ class NodeAttributes:
     has_emb: NDArray[np.bool_]
     vel_fwd: FloatArray
     vel_bwd: FloatArray
+    first_det: IntArray
+    last_det: IntArray
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -163,7 +167,63 @@ def node_attributes(
         has_emb=has_emb,
         vel_fwd=vel_fwd,
         vel_bwd=vel_bwd,
+        first_det=first_det.astype(np.int64),
+        last_det=last_det.astype(np.int64),
     )
+
+
+def context_velocity(
+    frame: IntArray, xywh: FloatArray, live: NDArray[np.bool_], min_iou: float = 0.3
+) -> tuple[FloatArray, FloatArray]:
+    """Velocities of single boxes from their neighbours in the adjacent frames.
+
+    Detections ``i`` (frame ``f``) and ``j`` (frame ``f + 1``) are neighbours when each is the
+    other's highest-IoU box in that frame and their IoU is at least ``min_iou`` (mutual best
+    match, only among ``live`` detections). A box with a neighbour before it gets a *past*
+    velocity ``c_i - c_prev`` (centre displacement, px/frame); one with a neighbour after it a
+    *future* velocity pointing back in time, ``c_i - c_next``, the convention of
+    :attr:`NodeAttributes.vel_bwd`. This is the motion cue a single detection lacks on the
+    first edge level (ByteTrack gets it from its Kalman filter); each end of a candidate edge
+    only sees its own side (the past of the earlier node, the future of the later one), never
+    the edge's other endpoint.
+
+    Args:
+        frame: ``(n,)`` detection frames.
+        xywh: ``(n, 4)`` boxes, pixels.
+        live: ``(n,)`` detections that take part (e.g. not rejected by GNN_node).
+        min_iou: least IoU of a neighbour.
+
+    Returns:
+        ``(past, future)``: two ``(n, 2)`` arrays, NaN where a box has no such neighbour.
+    """
+    n = len(frame)
+    past = np.full((n, 2), np.nan)
+    future = np.full((n, 2), np.nan)
+    idx = np.flatnonzero(live)
+    if len(idx) < 2:
+        return past, future
+    order = idx[np.argsort(frame[idx], kind="stable")]
+    f_sorted = frame[order]
+    frames, first, counts = np.unique(f_sorted, return_index=True, return_counts=True)
+    box = xywh_to_xyxy(np.asarray(xywh, np.float64))
+    area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+    centre = _centers(np.asarray(xywh, np.float64))
+    for k in np.flatnonzero(np.diff(frames) == 1):  # consecutive frames f, f + 1
+        a = order[first[k] : first[k] + counts[k]]
+        b = order[first[k + 1] : first[k + 1] + counts[k + 1]]
+        lt = np.maximum(box[a, None, :2], box[None, b, :2])
+        rb = np.minimum(box[a, None, 2:], box[None, b, 2:])
+        inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
+        iou = inter / (area[a, None] + area[None, b] - inter)
+        best_b = iou.argmax(axis=1)
+        best_a = iou.argmax(axis=0)
+        rows = np.flatnonzero(best_a[best_b] == np.arange(len(a)))
+        cols = best_b[rows]
+        ok = iou[rows, cols] >= min_iou
+        ia, ib = a[rows[ok]], b[cols[ok]]
+        past[ib] = centre[ib] - centre[ia]
+        future[ia] = centre[ia] - centre[ib]
+    return past, future
 
 
 def _first_at_or_after(

@@ -32,6 +32,7 @@ from spamlabels.graph.features import (
     EDGE_FEATURES,
     NODE_FEATURES,
     NodeAttributes,
+    context_velocity,
     edge_features,
     motion_giou,
     node_attributes,
@@ -76,6 +77,12 @@ class HierarchyConfig:
     emb_weight: float = 0.5
     """Weight of appearance in the pruning score of motion levels when both nodes have
     embeddings (SUSHI uses 0.95 with raw fast-reid features)."""
+    context_motion: bool = False
+    """Give node ends without a velocity of their own (single detections, above all on the
+    first edge level, which otherwise has no motion cue) the velocity of
+    :func:`~spamlabels.graph.features.context_velocity`: the displacement from the box's
+    mutual-best-IoU neighbour in the adjacent frame. A model must be trained with the same
+    setting (checkpoints record it in ``meta["hierarchy"]``)."""
 
     def __post_init__(self) -> None:
         if self.node_window < 2:
@@ -263,6 +270,9 @@ class ClipHierarchy:
     records: list[LevelRecord] = field(default_factory=list)
     det_to_node: IntArray = field(init=False)
     rejected: NDArray[np.bool_] = field(init=False)
+    _context_cache: tuple[NDArray[np.bool_], FloatArray, FloatArray] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.frame = np.asarray(self.frame, np.int64)
@@ -292,8 +302,32 @@ class ClipHierarchy:
         return self.config.levels_for(max(self.n_frames, 2))
 
     def _attributes(self, motion_window: int) -> NodeAttributes:
-        return node_attributes(self.frame, self.xywh, self.score, self.det_to_node,
-                               self.num_nodes, self.emb, motion_window)  # fmt: skip
+        attrs = node_attributes(self.frame, self.xywh, self.score, self.det_to_node,
+                                self.num_nodes, self.emb, motion_window)  # fmt: skip
+        if self.config.context_motion and self.level >= 1:
+            past, future = self._context_velocity()
+            fill = ~np.isfinite(attrs.vel_fwd).all(1)
+            attrs.vel_fwd[fill] = past[attrs.last_det[fill]]
+            fill = ~np.isfinite(attrs.vel_bwd).all(1)
+            attrs.vel_bwd[fill] = future[attrs.first_det[fill]]
+        return attrs
+
+    def _context_velocity(self) -> tuple[FloatArray, FloatArray]:
+        """:func:`context_velocity` of the detections in the graph (cached while that set of
+        detections stays the same, i.e. over all edge levels)."""
+        live = self.det_to_node >= 0
+        cached = self._context_cache
+        if cached is None or not np.array_equal(cached[0], live):
+            past, future = context_velocity(self.frame, self.xywh, live)
+            cached = self._context_cache = (live, past, future)
+        return cached[1], cached[2]
+
+    def _motion_steps(self) -> int:
+        """Frames of linear-motion prediction of the current edge level (0 = no motion)."""
+        k = self.level
+        if k >= 2:
+            return self.config.coverages[k - 2]
+        return 1 if self.config.context_motion else 0
 
     def _node_features(
         self, attrs: NodeAttributes, window_start: IntArray, coverage: int
@@ -395,13 +429,14 @@ class ClipHierarchy:
             raise RuntimeError("run (or skip) the node level first")
         k = self.level
         cov = self.config.coverages[k - 1]
-        motion = self.config.coverages[k - 2] if k >= 2 else 0
+        motion = self._motion_steps()
         attrs = self._attributes(motion)
         window = (attrs.start - self.clip_start) // cov
+        prune_motion = self.config.coverages[k - 2] if k >= 2 else 0  # level 1: feet only
 
         def score(s: IntArray, d: IntArray) -> FloatArray:
             feet = self._feet_score(attrs, s, d)
-            if motion == 0:
+            if prune_motion == 0:
                 return feet
             giou = motion_giou(attrs, s, d, motion)
             sc = (1.0 - giou) + 0.01 * feet  # feet distance breaks ties of missing motion
@@ -413,7 +448,7 @@ class ClipHierarchy:
             return sc
 
         src, dst, _ = candidate_edges(
-            attrs.start, attrs.end, window, score, self.config.top_k, dense=motion == 0
+            attrs.start, attrs.end, window, score, self.config.top_k, dense=prune_motion == 0
         )
         graph = LevelGraph(
             level=k, coverage=cov,

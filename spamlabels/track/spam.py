@@ -81,6 +81,9 @@ class SpamConfig:
     top_k: int = 7
     """Reciprocal top-k of the graph pruning (SUSHI: 10; 7 chosen with ``edge_threshold`` on
     the MOT17 YOLOX train halves)."""
+    context_motion: bool | None = None
+    """:attr:`spamlabels.graph.HierarchyConfig.context_motion`; ``None`` = as the weights were
+    trained (their ``meta["hierarchy"]``; off for weights that do not record it)."""
 
     def __post_init__(self) -> None:
         if self.clip_length is not None and self.clip_length < 2:
@@ -259,10 +262,14 @@ class SpamTracker(Tracker):
 
             path = weights if weights is not None else DEFAULT_WEIGHTS
             model = load_checkpoint(path)
+            meta = read_checkpoint_meta(path)
             if self.config.clip_length is None:
                 self.config = dataclasses.replace(
-                    self.config, clip_length=trained_clip_length(read_checkpoint_meta(path))
+                    self.config, clip_length=trained_clip_length(meta)
                 )
+            if self.config.context_motion is None:
+                trained = bool((meta.get("hierarchy") or {}).get("context_motion", False))
+                self.config = dataclasses.replace(self.config, context_motion=trained)
         if self.config.clip_length is None:
             self.config = dataclasses.replace(self.config, clip_length=512)
         self.model = model.to(device).eval()
@@ -282,6 +289,7 @@ class SpamTracker(Tracker):
             node_threshold=self.config.node_threshold,
             node_keep_conf=self.config.node_keep_conf,
             edge_threshold=self.config.edge_threshold,
+            context_motion=bool(self.config.context_motion),
         )
 
     def run_clip(self, hierarchy: ClipHierarchy) -> None:

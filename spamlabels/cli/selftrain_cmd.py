@@ -1,0 +1,88 @@
+"""``spam selftrain``: fine-tune the model on its own pseudo-labels of unlabelled sequences."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_selftrain_options(p: argparse.ArgumentParser, prefix: str = "") -> None:
+    """The recipe options of :class:`spamlabels.engine.SelfTrainConfig` (shared with
+    ``spam label --selftrain``, where they carry the prefix ``selftrain-``)."""
+    p.add_argument(f"--{prefix}rounds", type=int, default=1,
+                   help="teacher -> student rounds (default 1)")  # fmt: skip
+    p.add_argument(f"--{prefix}iterations", type=int, default=200,
+                   help="fine-tuning steps per round (default 200)")  # fmt: skip
+    p.add_argument(f"--{prefix}copies", type=int, default=3,
+                   help="noisy copies of each sequence (0 = none; default 3)")  # fmt: skip
+    p.add_argument(f"--{prefix}seed", type=int, default=0, help="seed of the noise and sampling")
+
+
+def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float = 0.1) -> Any:
+    """Build the :class:`~spamlabels.engine.SelfTrainConfig` of the options above."""
+    from spamlabels.engine import SelfTrainConfig
+
+    def get(name: str) -> Any:
+        return getattr(args, (prefix + name).replace("-", "_"))
+
+    return SelfTrainConfig(rounds=get("rounds"), iterations=get("iterations"),
+                           copies=get("copies"), seed=get("seed"), min_conf=min_conf)  # fmt: skip
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``spam selftrain``."""
+    p = sub.add_parser(
+        "selftrain",
+        help="annotation-free fine-tuning on the model's own pseudo-labels",
+        description=(
+            "Track the sequence folders with the synthetic-only weights (or --weights), turn "
+            "the output into pseudo ground truth and fine-tune a copy of the model on it, with "
+            "noisy copies of every sequence (dropped boxes, cut-out runs of track). Reads only "
+            "det/det.txt and seqinfo.ini: no ground truth, no human labels. Writes OUT "
+            "(atomically) and OUT.log.jsonl; use it with spam track/label --weights OUT."
+        ),
+    )
+    p.add_argument("seqs", nargs="+", type=Path, metavar="SEQ_DIR", help="sequence folders")
+    p.add_argument("--out", required=True, type=Path, metavar="W", help="weights file to write")
+    p.add_argument("--half", choices=("all", "train", "val"), default="all",
+                   help="use one half of each sequence (default all)")  # fmt: skip
+    p.add_argument("--weights", type=Path, default=None, metavar="W",
+                   help="teacher and starting point (default: the shipped weights)")  # fmt: skip
+    p.add_argument("--min-conf", type=float, default=0.1, metavar="CONF",
+                   help="candidate detections (default 0.1)")  # fmt: skip
+    add_selftrain_options(p)
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Self-train; print a JSON summary; returns the exit code."""
+    from spamlabels.engine import self_train
+    from spamlabels.io import discover_sequences
+
+    if args.out.exists() and not args.force:
+        print(f"spam selftrain: error: {args.out} exists (use --force to overwrite)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.weights is not None and not args.weights.is_file():
+        print(f"spam selftrain: error: --weights {args.weights}: no such file", file=sys.stderr)
+        return 2
+    try:
+        config = selftrain_config(args, min_conf=args.min_conf)
+    except ValueError as err:
+        print(f"spam selftrain: error: {err}", file=sys.stderr)
+        return 2
+    seqs = discover_sequences(list(args.seqs))
+    t0 = time.perf_counter()
+    result = self_train(seqs, args.out, half=args.half, init=args.weights, config=config,
+                        progress=not args.no_progress, threads=args.threads)  # fmt: skip
+    print(json.dumps(result.rounds, indent=1))
+    print(f"weights written to {result.weights} in {time.perf_counter() - t0:.0f} s",
+          file=sys.stderr)  # fmt: skip
+    return 0

@@ -1,0 +1,222 @@
+"""Annotation-free fine-tuning on pseudo-labels (paper §3.2, Table 3): ``spam selftrain``.
+
+The synthetic-only model (the *teacher*) tracks the target sequences, which need no labels;
+its output becomes pseudo ground truth and a copy of the model (the *student*) is fine-tuned
+on it with the recipe of :class:`spamlabels.train.Trainer`:
+
+- every candidate detection (``conf >= min_conf``) gets the id of the output track that holds
+  it; candidates left out of every track (rejected by GNN_node, or in tracks shorter than the
+  tracker's minimum) are false positives for GNN_node and leave the edge levels;
+- ``copies`` "noisy student" copies of every sequence are added: each detection dropped with
+  probability ``det_drop`` and, per pseudo track with probability ``seg_p``, a run of
+  5..``seg_max`` frames cut out (an occlusion the student must bridge, with the teacher's
+  link as its label).
+
+Ground truth is never read (only ``det/det.txt`` and ``seqinfo.ini``); a test runs it on a
+sequence folder without ``gt/``. Several ``rounds`` make each student the next teacher.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spamlabels.core import Half
+from spamlabels.graph import HierarchyConfig
+from spamlabels.io import MOTSequence
+from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
+from spamlabels.train import TrainConfig, Trainer, TrainSequence
+
+__all__ = ["SelfTrainConfig", "SelfTrainResult", "noisy_copy", "pseudo_labels", "self_train"]
+
+
+@dataclass(frozen=True)
+class SelfTrainConfig:
+    """Settings of :func:`self_train` (defaults: the recipe measured in docs/benchmarks.md
+    section 8)."""
+
+    rounds: int = 1
+    """Teacher -> student rounds; each student teaches the next round."""
+    min_conf: float = 0.1
+    """Candidate detections the teacher tracks and the student trains on."""
+    iterations: int = 200
+    """Optimiser steps per round."""
+    copies: int = 3
+    """Noisy copies of every sequence added to the training set (0 = plain pseudo-labels)."""
+    det_drop: float = 0.1
+    """Probability that a detection is dropped in a noisy copy."""
+    seg_p: float = 0.5
+    """Probability that a pseudo track loses a run of frames in a noisy copy."""
+    seg_max: int = 60
+    """Longest run cut out of a pseudo track (frames; runs are 5..seg_max)."""
+    clip_length: int = 128
+    batch_size: int = 2
+    long_clip_every: int = 4
+    lr: float = 3e-4
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("rounds", "iterations", "clip_length", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.copies < 0:
+            raise ValueError(f"copies must be >= 0, got {self.copies}")
+        for name in ("det_drop", "seg_p"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.seg_max < 5:
+            raise ValueError(f"seg_max must be >= 5 frames, got {self.seg_max}")
+
+
+@dataclass
+class SelfTrainResult:
+    """What :func:`self_train` did: the weights it wrote and, per round, the pseudo-labels'
+    size and the time spent (seconds, wall clock)."""
+
+    weights: Path
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    reused: bool = False
+    """``out`` already held the weights of the same request (``reuse=True``): nothing ran."""
+
+
+def pseudo_labels(
+    tracker: SpamTracker, seq: MOTSequence, half: Half = "all", min_conf: float = 0.1
+) -> TrainSequence:
+    """Track one sequence (half) and turn the output into training labels.
+
+    Returns:
+        A :class:`~spamlabels.train.TrainSequence` of the candidates (``conf >= min_conf``)
+        whose ``gt_id`` is the pseudo track id (-1 = not in any output track).
+    """
+    dets = seq.det(half)
+    dets = dets[dets.score >= min_conf]
+    n = seq.length(half)
+    tracker.reset()
+    tracks = tracker.track(dets, n, seq.info.frame_rate)
+    row = np.asarray(tracks.data["det_index"], np.int64)
+    real = row >= 0  # interpolated boxes have no detection row
+    ids = np.full(len(dets), -1, np.int64)
+    ids[row[real]] = tracks.id[real]
+    size = (seq.info.im_width, seq.info.im_height)
+    return TrainSequence(seq.name, dets, ids, seq.info.frame_rate, size, n)
+
+
+def noisy_copy(
+    seq: TrainSequence, rng: np.random.Generator, det_drop: float, seg_p: float, seg_max: int,
+    name: str,
+) -> TrainSequence:  # fmt: skip
+    """``seq`` with detections dropped at random and occlusion-like runs cut out of tracks."""
+    dets, ids = seq.dets, seq.gt_id
+    keep = rng.random(len(dets)) >= det_drop
+    for t in np.unique(ids[ids >= 0]):
+        if rng.random() >= seg_p:
+            continue
+        rows = np.flatnonzero(ids == t)
+        f = dets.frame[rows]
+        length = int(rng.integers(5, seg_max + 1))
+        first = int(rng.integers(f.min(), f.max() + 1))
+        keep[rows[(f >= first) & (f < first + length)]] = False
+    return TrainSequence(name, dets[keep], ids[keep], seq.fps, seq.image_size, seq.n_frames)
+
+
+def self_train(
+    seqs: Sequence[MOTSequence],
+    out: str | Path,
+    half: Half = "all",
+    init: str | Path | None = None,
+    config: SelfTrainConfig | None = None,
+    progress: bool = True,
+    threads: int = 0,
+    reuse: bool = False,
+) -> SelfTrainResult:
+    """Fine-tune ``init`` (default: the shipped synthetic-only weights) on its own
+    pseudo-labels of ``seqs`` and write the student to ``out``.
+
+    Every round trains into ``<out>.partial`` (atomic checkpoints) and renames it at the end,
+    so ``out`` is never a half-trained model; with several rounds, the students of the rounds
+    before the last are kept as ``<out stem>.round<r><suffix>`` (to measure what a round adds).
+
+    Args:
+        seqs: target sequences (``det/det.txt``; no ``gt/`` needed).
+        out: weights file to write.
+        half: the part of every sequence to use.
+        init: first teacher and student.
+        config: recipe.
+        progress: progress bars.
+        threads: torch threads (0 = torch's default).
+        reuse: when ``out`` exists and was self-trained from the same weights on the same
+            sequences, half and recipe (its metadata says so), return it instead of training
+            again (e.g. a second ``spam label --selftrain`` with more budget).
+    """
+    import torch
+
+    from spamlabels.nn import load_checkpoint, read_checkpoint_meta
+
+    if not seqs:
+        raise ValueError("no sequences to self-train on")
+    if threads > 0:
+        torch.set_num_threads(threads)
+    cfg = config or SelfTrainConfig()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    teacher_path = Path(init) if init is not None else DEFAULT_WEIGHTS
+    request = {"kind": "selftrain", "init": str(teacher_path), "half": half,
+               "sequences": [s.name for s in seqs], "config": asdict(cfg)}  # fmt: skip
+    result = SelfTrainResult(out)
+    if reuse and out.is_file():
+        source = read_checkpoint_meta(out).get("source") or {}
+        if {k: source.get(k) for k in request} == request:
+            result.reused = True
+            return result
+    for r in range(1, cfg.rounds + 1):
+        t0 = time.perf_counter()
+        meta_in = read_checkpoint_meta(teacher_path)
+        context = bool((meta_in.get("hierarchy") or {}).get("context_motion", False))
+        teacher = None
+        rng = np.random.default_rng([cfg.seed, r])
+        data: list[TrainSequence] = []
+        n_tracks = n_boxes = n_cands = 0
+        for seq in seqs:
+            size = (seq.info.im_width, seq.info.im_height)
+            teacher = SpamTracker(teacher_path, image_size=size)
+            base = pseudo_labels(teacher, seq, half, cfg.min_conf)
+            data.append(base)
+            n_cands += len(base.dets)
+            n_boxes += int((base.gt_id >= 0).sum())
+            n_tracks += len(np.unique(base.gt_id[base.gt_id >= 0]))
+            for c in range(cfg.copies):
+                data.append(noisy_copy(base, rng, cfg.det_drop, cfg.seg_p, cfg.seg_max,
+                                       f"{seq.name}-noisy{c}"))  # fmt: skip
+        t_label = time.perf_counter() - t0
+        train_cfg = TrainConfig(iterations=cfg.iterations, batch_size=cfg.batch_size,
+                                clip_length=cfg.clip_length, level_unlock=1,
+                                min_conf=cfg.min_conf, lr=cfg.lr, seed=cfg.seed + r - 1,
+                                checkpoint_every=max(cfg.iterations // 4, 1),
+                                long_clip_every=cfg.long_clip_every)  # fmt: skip
+        target = out if r == cfg.rounds else out.with_name(f"{out.stem}.round{r}{out.suffix}")
+        partial = target.with_name(target.name + ".partial")
+        meta = {"source": {**request, "round": r, "teacher": str(teacher_path)}}
+        trainer = Trainer(load_checkpoint(teacher_path), data, train_cfg,
+                          HierarchyConfig(context_motion=context))  # fmt: skip
+        try:
+            trainer.fit(partial, meta=meta, progress=progress)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        log = Path(str(partial) + ".log.jsonl")
+        if log.exists():
+            os.replace(log, Path(str(target) + ".log.jsonl"))
+        result.rounds.append({
+            "round": r, "weights": str(target), "teacher": str(teacher_path),
+            "candidates": n_cands, "pseudo_boxes": n_boxes, "pseudo_tracks": n_tracks,
+            "label_seconds": round(t_label, 1),
+            "train_seconds": round(time.perf_counter() - t0 - t_label, 1),
+        })  # fmt: skip
+        teacher_path = target
+    return result

@@ -1,0 +1,132 @@
+"""Self-training on pseudo-labels (issue 5): never reads ground truth, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from spamlabels.cli.__main__ import main
+from spamlabels.engine import SelfTrainConfig, noisy_copy, pseudo_labels, self_train
+from spamlabels.io import MOTSequence
+from spamlabels.nn import load_checkpoint, read_checkpoint_meta
+from spamlabels.track import create_tracker
+from spamlabels.track.spam import DEFAULT_WEIGHTS
+
+TINY = SelfTrainConfig(iterations=2, copies=1, clip_length=16)
+
+
+@pytest.fixture(scope="module")
+def bare_dir(tmp_path_factory):
+    """A synthetic sequence folder whose gt/ is deleted."""
+    root = tmp_path_factory.mktemp("st")
+    assert main(["synth", str(root), "--sequences", "1", "--frames", "40", "--seed", "7",
+                 "--no-progress"]) == 0  # fmt: skip
+    seq = next(p for p in root.iterdir() if p.is_dir())
+    shutil.rmtree(seq / "gt")
+    return seq
+
+
+@pytest.fixture
+def no_gt(monkeypatch):
+    """Any attempt to read ground truth fails the test."""
+
+    def boom(*args, **kwargs):
+        raise AssertionError("self-training read ground truth")
+
+    monkeypatch.setattr(MOTSequence, "gt", boom)
+    monkeypatch.setattr("spamlabels.io.sequence.read_gt", boom)
+
+
+def test_pseudo_labels_are_the_teachers_tracks(bare_dir):
+    seq = MOTSequence.open(bare_dir)
+    tracker = create_tracker("spam", image_size=(seq.info.im_width, seq.info.im_height))
+    ts = pseudo_labels(tracker, seq, min_conf=0.1)
+    assert (ts.dets.score >= 0.1).all() and len(ts.gt_id) == len(ts.dets)
+    tracks = tracker.track(ts.dets, seq.length(), seq.info.frame_rate)
+    rows = np.asarray(tracks.data["det_index"])
+    real = rows >= 0
+    # every real output box labels its detection with its track id; the rest are -1
+    assert (ts.gt_id[rows[real]] == tracks.id[real]).all()
+    assert int((ts.gt_id >= 0).sum()) == int(real.sum())
+    # no track holds two candidates of one frame
+    pairs = np.stack([ts.dets.frame[ts.gt_id >= 0], ts.gt_id[ts.gt_id >= 0]], 1)
+    assert len(np.unique(pairs, axis=0)) == len(pairs)
+
+
+def test_noisy_copy_drops_boxes_and_cuts_runs(bare_dir):
+    seq = MOTSequence.open(bare_dir)
+    tracker = create_tracker("spam", image_size=(seq.info.im_width, seq.info.im_height))
+    ts = pseudo_labels(tracker, seq)
+    a = noisy_copy(ts, np.random.default_rng(0), 0.1, 0.9, 20, "n")
+    b = noisy_copy(ts, np.random.default_rng(0), 0.1, 0.9, 20, "n")
+    assert len(a.dets) == len(b.dets) < len(ts.dets)  # reproducible, smaller
+    assert a.name == "n" and a.n_frames == ts.n_frames
+    # the kept boxes keep their labels
+    key = {(int(f), tuple(np.round(x, 3))): i
+           for f, x, i in zip(ts.dets.frame, ts.dets.xywh, ts.gt_id, strict=True)}  # fmt: skip
+    assert all(key[(int(f), tuple(np.round(x, 3)))] == i
+               for f, x, i in zip(a.dets.frame, a.dets.xywh, a.gt_id, strict=True))  # fmt: skip
+    none = noisy_copy(ts, np.random.default_rng(0), 0.0, 0.0, 20, "n")
+    assert len(none.dets) == len(ts.dets)
+
+
+def test_self_train_without_ground_truth(bare_dir, tmp_path, no_gt):
+    out = tmp_path / "w" / "st.pt"
+    res = self_train([MOTSequence.open(bare_dir)], out,
+                     config=SelfTrainConfig(rounds=2, iterations=2, copies=1, clip_length=16),
+                     progress=False)  # fmt: skip
+    assert res.weights == out and out.is_file() and not res.reused
+    first = tmp_path / "w" / "st.round1.pt"
+    assert first.is_file()  # the earlier round is kept
+    assert not list(out.parent.glob("*.partial*"))  # nothing half-written left behind
+    assert [r["round"] for r in res.rounds] == [1, 2]
+    assert res.rounds[1]["teacher"] == str(first) and res.rounds[0]["pseudo_boxes"] > 0
+    meta = read_checkpoint_meta(out)
+    assert meta["source"]["kind"] == "selftrain" and meta["source"]["init"] == str(DEFAULT_WEIGHTS)
+    before = load_checkpoint(DEFAULT_WEIGHTS).state_dict()
+    after = load_checkpoint(out).state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    # the same request again is reused, not retrained; another one trains
+    again = self_train([MOTSequence.open(bare_dir)], out,
+                       config=SelfTrainConfig(rounds=2, iterations=2, copies=1, clip_length=16),
+                       progress=False, reuse=True)  # fmt: skip
+    assert again.reused and again.rounds == []
+    other = self_train([MOTSequence.open(bare_dir)], out, config=TINY, progress=False, reuse=True)
+    assert not other.reused and read_checkpoint_meta(out)["source"]["config"]["rounds"] == 1
+
+
+def test_cli_selftrain_then_track(bare_dir, tmp_path, capsys, no_gt):
+    out = tmp_path / "st.pt"
+    args = ["selftrain", str(bare_dir), "--out", str(out), "--iterations", "2", "--copies", "0",
+            "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    rounds = json.loads(capsys.readouterr().out)
+    assert rounds[0]["candidates"] > 0 and rounds[0]["train_seconds"] >= 0
+    assert main(args) == 2  # never overwrites without --force
+    assert "exists" in capsys.readouterr().err
+    assert main([*args, "--force", "--rounds", "0"]) == 2
+    assert "rounds must be >= 1" in capsys.readouterr().err
+    tracks = tmp_path / "t.txt"
+    assert main(["track", str(bare_dir), "--tracker", "spam", "--weights", str(out), "--out",
+                 str(tracks), "--no-progress"]) == 0  # fmt: skip
+    assert tracks.stat().st_size > 0
+
+
+def test_cli_label_selftrain_trains_once(tmp_path, capsys):
+    root = tmp_path / "data"
+    assert main(["synth", str(root), "--sequences", "1", "--frames", "40", "--seed", "8",
+                 "--no-progress"]) == 0  # fmt: skip
+    seq = next(p for p in root.iterdir() if p.is_dir())
+    out = tmp_path / "out"
+    args = ["label", str(seq), "--budget", "1%", "--out", str(out), "--selftrain",
+            "--selftrain-iterations", "2", "--selftrain-copies", "0", "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    assert "self-trained weights written" in capsys.readouterr().err
+    effort = json.loads((out / "effort.json").read_text())
+    assert effort["settings"]["weights"] == str(out / "selftrained.pt")
+    assert main(args) == 0
+    assert "self-trained weights reused" in capsys.readouterr().err
