@@ -250,8 +250,8 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         c = summary.quality["COMBINED"]
         lines += ["", f"Combined: HOTA {c['HOTA']:.1f}, MOTA {c['MOTA']:.1f}, "
                       f"IDF1 {c['IDF1']:.1f}."]  # fmt: skip
-    lines += ["", "Clicks per level (0 = GNN_node): "
-              + ", ".join(f"{k}: {v}" for k, v in e["per_level"].items())]  # fmt: skip
+    per_level = ", ".join(f"{k}: {v}" for k, v in e["per_level"].items()) or "none"
+    lines += ["", f"Clicks per level (0 = GNN_node): {per_level}"]
     return "\n".join(lines) + "\n"
 
 
