@@ -42,8 +42,8 @@ def add_parser(sub: Any) -> None:
             "Track the sequence folders with the synthetic-only weights (or --weights), turn "
             "the output into pseudo ground truth and fine-tune a copy of the model on it, with "
             "noisy copies of every sequence (dropped boxes, cut-out runs of track). Reads only "
-            "det/det.txt and seqinfo.ini: no ground truth, no human labels. Writes OUT "
-            "(atomically) and OUT.log.jsonl; use it with spam track/label --weights OUT."
+            "det/det.txt and seqinfo.ini: no ground truth, no human labels. Writes W "
+            "(atomically) and W.log.jsonl; use it with spam track/label --weights W."
         ),
     )
     p.add_argument("seqs", nargs="+", type=Path, metavar="SEQ_DIR", help="sequence folders")
