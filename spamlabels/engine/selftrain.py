@@ -176,15 +176,12 @@ def self_train(
             return result
     for r in range(1, cfg.rounds + 1):
         t0 = time.perf_counter()
-        meta_in = read_checkpoint_meta(teacher_path)
-        context = bool((meta_in.get("hierarchy") or {}).get("context_motion", False))
-        teacher = None
+        teacher = SpamTracker(teacher_path)  # loaded once per round
         rng = np.random.default_rng([cfg.seed, r])
         data: list[TrainSequence] = []
         n_tracks = n_boxes = n_cands = 0
         for seq in seqs:
-            size = (seq.info.im_width, seq.info.im_height)
-            teacher = SpamTracker(teacher_path, image_size=size)
+            teacher.image_size = (seq.info.im_width, seq.info.im_height)
             base = pseudo_labels(teacher, seq, half, cfg.min_conf)
             data.append(base)
             n_cands += len(base.dets)
@@ -202,8 +199,9 @@ def self_train(
         target = out if r == cfg.rounds else out.with_name(f"{out.stem}.round{r}{out.suffix}")
         partial = target.with_name(target.name + ".partial")
         meta = {"source": {**request, "round": r, "teacher": str(teacher_path)}}
-        trainer = Trainer(load_checkpoint(teacher_path), data, train_cfg,
-                          HierarchyConfig(context_motion=context))  # fmt: skip
+        # the student is built as the teacher was trained (the tracker read it from the weights)
+        hierarchy = HierarchyConfig(context_motion=bool(teacher.config.context_motion))
+        trainer = Trainer(load_checkpoint(teacher_path), data, train_cfg, hierarchy)
         try:
             trainer.fit(partial, meta=meta, progress=progress)
             os.replace(partial, target)

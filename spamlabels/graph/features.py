@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from spamlabels.core import xywh_to_xyxy
+from spamlabels.core import box_iou, xywh_to_xyxy
 
 __all__ = [
     "EDGE_FEATURES",
@@ -206,15 +206,11 @@ def context_velocity(
     f_sorted = frame[order]
     frames, first, counts = np.unique(f_sorted, return_index=True, return_counts=True)
     box = xywh_to_xyxy(np.asarray(xywh, np.float64))
-    area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
     centre = _centers(np.asarray(xywh, np.float64))
     for k in np.flatnonzero(np.diff(frames) == 1):  # consecutive frames f, f + 1
         a = order[first[k] : first[k] + counts[k]]
         b = order[first[k + 1] : first[k + 1] + counts[k + 1]]
-        lt = np.maximum(box[a, None, :2], box[None, b, :2])
-        rb = np.minimum(box[a, None, 2:], box[None, b, 2:])
-        inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-        iou = inter / (area[a, None] + area[None, b] - inter)
+        iou = box_iou(box[a], box[b])
         best_b = iou.argmax(axis=1)
         best_a = iou.argmax(axis=0)
         rows = np.flatnonzero(best_a[best_b] == np.arange(len(a)))

@@ -322,13 +322,6 @@ class ClipHierarchy:
             cached = self._context_cache = (live, past, future)
         return cached[1], cached[2]
 
-    def _motion_steps(self) -> int:
-        """Frames of linear-motion prediction of the current edge level (0 = no motion)."""
-        k = self.level
-        if k >= 2:
-            return self.config.coverages[k - 2]
-        return 1 if self.config.context_motion else 0
-
     def _node_features(
         self, attrs: NodeAttributes, window_start: IntArray, coverage: int
     ) -> NDArray[np.float32]:
@@ -429,10 +422,12 @@ class ClipHierarchy:
             raise RuntimeError("run (or skip) the node level first")
         k = self.level
         cov = self.config.coverages[k - 1]
-        motion = self._motion_steps()
+        # motion window of the level; level 1 prunes by feet distance alone and, with context
+        # motion, predicts one frame ahead from the context velocities
+        prune_motion = self.config.coverages[k - 2] if k >= 2 else 0
+        motion = prune_motion or int(self.config.context_motion)
         attrs = self._attributes(motion)
         window = (attrs.start - self.clip_start) // cov
-        prune_motion = self.config.coverages[k - 2] if k >= 2 else 0  # level 1: feet only
 
         def score(s: IntArray, d: IntArray) -> FloatArray:
             feet = self._feet_score(attrs, s, d)
