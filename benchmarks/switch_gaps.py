@@ -7,7 +7,15 @@ boxes involved (1 = consecutive frames):
 - ``switch``: consecutive matched boxes of one output track with different ground-truth ids;
 - ``frag``: consecutive matched boxes of one ground-truth id in different output tracks.
 
-    python benchmarks/switch_gaps.py --half val
+With ``--no-interpolation`` SPAM runs without gap interpolation, so every count is a link the
+hierarchy made (an interpolated box can take another person's ground-truth id inside a gap and
+turn one wrong link across the gap into changes between consecutive frames). SPAM's switches
+between consecutive frames are then also split by the level whose windows first hold both
+frames (level 1: frames 2k and 2k+1; 2: 4k+1 and 4k+2; ...), and those of level 1 by whether
+the next frame holds another output box of the first person ("alternative") or not ("one box":
+one detection whose ground-truth assignment passes from one person to the other).
+
+    python benchmarks/switch_gaps.py --half val [--no-interpolation]
 """
 
 from __future__ import annotations
@@ -46,13 +54,35 @@ def gap_counts(tracks: Tracks, gt: Tracks) -> tuple[np.ndarray, np.ndarray]:
     return _changes(tid, g, frame), _changes(g, tid, frame)
 
 
+def level_one_switches(tracks: Tracks, gt: Tracks, first_frame: int) -> tuple[np.ndarray, int]:
+    """Switches between consecutive frames by the level that links the two frames (index k =
+    level k, up to 11), and how many of level 1 have another output box of the first ground-
+    truth id in the second frame."""
+    gid = assign_gt_ids(tracks, gt)
+    m = gid >= 0
+    frame, tid, g = tracks.frame[m], tracks.id[m], gid[m]
+    order = np.lexsort((frame, tid))
+    frame, tid, g = frame[order], tid[order], g[order]
+    i = np.flatnonzero((tid[1:] == tid[:-1]) & (g[1:] != g[:-1]) & (frame[1:] - frame[:-1] == 1))
+    a, b = frame[i] - first_frame, frame[i + 1] - first_frame
+    level = np.zeros(len(i), int)
+    while np.any((a >> level) != (b >> level)):
+        level += (a >> level) != (b >> level)
+    boxes = set(zip(frame.tolist(), g.tolist(), strict=True))
+    one = [j for j, lv in zip(i, level, strict=True) if lv == 1]
+    alternative = sum((int(frame[j + 1]), int(g[j])) in boxes for j in one)
+    return np.bincount(level, minlength=12)[:12], alternative
+
+
 def main() -> None:
     """Print per-sequence and total counts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data/MOT17"))
     ap.add_argument("--half", choices=("train", "val", "all"), default="val")
     ap.add_argument("--seqs", nargs="+", default=list(SEQS))
+    ap.add_argument("--no-interpolation", action="store_true")
     args = ap.parse_args()
+    levels, alternative = np.zeros(12, int), 0
     torch.set_num_threads(2)
     total: dict[str, list[np.ndarray]] = {}
     for s in args.seqs:
@@ -62,20 +92,28 @@ def main() -> None:
         runs = {
             "ByteTrack": ByteTrack(ByteTrackConfig(), frame_rate=fps).track(
                 dets[dets.score >= 0.1], n, fps),
-            "SPAM A": create_tracker("spam", node_level=False, image_size=size).track(
+            "SPAM A": create_tracker("spam", node_level=False, image_size=size,
+                                     interpolate=not args.no_interpolation).track(
                 dets[dets.score >= 0.6], n, fps),
         }  # fmt: skip
         for name, tracks in runs.items():
             sw, fr = gap_counts(tracks, gt)
             row = evaluate({seq.name: (gt, tracks, n)}).table[seq.name]
             print(f"{seq.name} {name:9s} HOTA {row['HOTA']:5.1f} AssA {row['AssA']:5.1f} "
+                  f"AssRe {row['AssRe']:5.1f} tracks {len(np.unique(tracks.id))} "
                   f"switch {sw.tolist()} frag {fr.tolist()}")  # fmt: skip
+            if name == "SPAM A":
+                lv, alt = level_one_switches(tracks, gt, int(dets.frame.min()))
+                levels += lv
+                alternative += alt
             acc = total.setdefault(name, [np.zeros(len(LABELS), int), np.zeros(len(LABELS), int)])
             acc[0] += sw
             acc[1] += fr
     print("gap bins (frames):", " / ".join(LABELS))
     for name, (sw, fr) in total.items():
         print(f"total {name:9s} switch {sw.tolist()} frag {fr.tolist()}")
+    print(f"SPAM A switches between consecutive frames by level 1..: {levels[1:].tolist()}; "
+          f"level 1: {levels[1] - alternative} one box, {alternative} alternative")  # fmt: skip
 
 
 if __name__ == "__main__":
