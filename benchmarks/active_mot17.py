@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from spamlabels.active import (
@@ -60,17 +61,19 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
               "ensemble": ("C8", "P", "ensemble | hierarchical"),
               "frame-based": ("C2", "s", "frame-based + interpolation")}  # fmt: skip
     ceiling = [r for r in rows if r["method"] == "ceiling"]
+    groups = _groups(rows)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), dpi=110)
     for ax, methods in ((axes[0], [m for m in styles if m != "frame-based"]),
                         (axes[1], ["hierarchical", "frame-based"])):  # fmt: skip
         for method in methods:
             color, marker, label = styles[method]
-            start = set() if method == "frame-based" else {(0.0, 0.0)}  # the 0 % labels
-            pts = sorted(start | {(r["effort"], r["HOTA"] - base) for r in rows
-                                  if r["method"] == method})  # fmt: skip
+            start = [] if method == "frame-based" else [(0.0, 0.0, 0.0)]  # the 0 % labels
+            pts = sorted(start + [_point(g, base) for (m, b), g in groups.items()
+                                  if m == method and b > 0])  # fmt: skip
             if len(pts) > 1:
-                ax.plot(*zip(*pts, strict=True), color=color, marker=marker, label=label, lw=1.2,
-                        ms=4)  # fmt: skip
+                x, y, err = zip(*pts, strict=True)
+                ax.errorbar(x, y, yerr=err if any(err) else None, color=color, marker=marker,
+                            label=label, lw=1.2, ms=4, capsize=2)  # fmt: skip
         if ceiling:
             top = ceiling[0]
             label = f"ceiling: all decisions correct ({top['effort']:.0f} % effort)"
@@ -87,22 +90,75 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     fig.savefig(path)
 
 
+def _groups(rows: list[dict[str, Any]]) -> dict[tuple[str, float], list[dict[str, Any]]]:
+    """Rows by (method, nominal budget); more than one row per key with ``--replicates``."""
+    out: dict[tuple[str, float], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["method"] != "ceiling":
+            out.setdefault((r["method"], r["budget"]), []).append(r)
+    return out
+
+
+def _point(group: list[dict[str, Any]], base: float) -> tuple[float, float, float]:
+    """(mean effort %, mean HOTA gain over ``base``, standard deviation or 0) of a group."""
+    hota = [r["HOTA"] for r in group]
+    sd = float(np.std(hota, ddof=1)) if len(hota) > 1 else 0.0
+    return float(np.mean([r["effort"] for r in group])), float(np.mean(hota)) - base, sd
+
+
+def _cell(group: list[dict[str, Any]]) -> str:
+    hota = [r["HOTA"] for r in group]
+    effort = float(np.mean([r["effort"] for r in group]))
+    if len(group) == 1:
+        return f"{hota[0]:.2f} ({effort:.2f} %)"
+    return f"{np.mean(hota):.2f} ± {np.std(hota, ddof=1):.2f} ({effort:.2f} %)"
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
-    """The table of docs/benchmarks.md section 7: HOTA (effort %) per budget and method."""
-    methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "ceiling"]
-    budgets = sorted({r["budget"] for r in rows if r["method"] != "ceiling"})
+    """The table of docs/benchmarks.md section 7: HOTA (effort %) per budget and method; with
+    replicates, mean ± standard deviation over them (effort: mean), and a second table of the
+    paired differences ours - baseline (mean ± standard error over the replicates)."""
+    groups = _groups(rows)
+    methods = list(dict.fromkeys(m for m, _ in groups))
+    budgets = sorted({b for _, b in groups})
     lines = ["| budget | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
     for b in budgets:
-        cells = []
-        for m in methods:
-            r = next((x for x in rows if x["method"] == m and x["budget"] == b), None)
-            cells.append(f"{r['HOTA']:.2f} ({r['effort']:.2f} %)" if r else "")
+        cells = [_cell(groups[m, b]) if (m, b) in groups else "" for m in methods]
         lines.append(f"| {b:g} % | " + " | ".join(cells) + " |")
     for r in rows:
         if r["method"] == "ceiling":
             lines.append(f"| ceiling | {r['HOTA']:.2f} ({r['effort']:.1f} %) |"
                          + " |" * (len(methods) - 1))  # fmt: skip
+    others = [m for m in methods if m not in ("hierarchical", "frame-based")]
+    paired = [b for b in budgets if len(groups.get(("hierarchical", b), [])) > 1]
+    if others and paired:
+        title = "ours - baseline, HOTA (mean ± standard error over the replicates, paired):"
+        lines += ["", title, "", "| budget | " + " | ".join(others) + " |",
+                  "|---" * (len(others) + 1) + "|"]  # fmt: skip
+        for b in paired:
+            ours = {r["run_budget"]: r["HOTA"] for r in groups["hierarchical", b]}
+            cells = []
+            for m in others:
+                d = [ours[r["run_budget"]] - r["HOTA"] for r in groups.get((m, b), [])
+                     if r["run_budget"] in ours]  # fmt: skip
+                cells.append(f"{np.mean(d):+.2f} ± {np.std(d, ddof=1) / np.sqrt(len(d)):.2f}"
+                             if len(d) > 1 else "")  # fmt: skip
+            lines.append(f"| {b:g} % | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _frame_based(gts: dict[str, tuple[Tracks, int]], clicks: int
+                 ) -> tuple[dict[str, Tracks], int, int] | None:  # fmt: skip
+    """Frame-based labels within ``clicks``: (labels per sequence, clicks spent, frame step),
+    or ``None`` when no step fits."""
+    step = frame_step_for_budget([g for g, _ in gts.values()], clicks)
+    if step is None:
+        return None
+    labels, spent = {}, 0
+    for name, (gt, _) in gts.items():
+        labels[name], c = frame_based_labels(gt, step)
+        spent += c
+    return labels, spent, step
 
 
 def main() -> None:
@@ -120,6 +176,11 @@ def main() -> None:
     ap.add_argument("--ensemble", nargs="+", type=Path,
                     default=[runs / f"spam_synth_v{v}.pt" for v in (3, 5, 6)],
                     help="checkpoints joining the shipped one in the ensemble")  # fmt: skip
+    ap.add_argument("--replicates", type=int, default=1,
+                    help="runs per budget and strategy, at budgets spread evenly over "
+                         "budget x (1 +- jitter): the outcome of one run is chaotic "
+                         "(an answer changes every level above it)")  # fmt: skip
+    ap.add_argument("--jitter", type=float, default=0.1)
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -150,10 +211,11 @@ def main() -> None:
     print(f"{len(tasks)} sequences ({args.half}), full manual cost {full} clicks", flush=True)
     rows: list[dict[str, Any]] = []
 
-    def record(method: str, budget: float, clicks: int, scores: dict[str, float],
-               seconds: float, extra: str = "") -> None:  # fmt: skip
+    def record(method: str, budget: float, clicks: int, scores: dict[str, float], seconds: float,
+               extra: str = "", run_budget: float | None = None) -> None:  # fmt: skip
         row = {"method": method, "budget": budget, "clicks": clicks, **scores,
-               "effort": round(100 * clicks / full, 3), "seconds": round(seconds, 1)}  # fmt: skip
+               "effort": round(100 * clicks / full, 3), "seconds": round(seconds, 1),
+               "run_budget": budget if run_budget is None else run_budget}  # fmt: skip
         rows.append(row)
         print(f"{method:13s} budget {budget:5.1f} %: {clicks:6d} clicks ({row['effort']:.2f} %) "
               + " ".join(f"{m} {scores[m]:.2f}" for m in METRICS) + f" [{seconds:.0f} s]{extra}",
@@ -161,21 +223,22 @@ def main() -> None:
 
     for budget_text in args.budgets:
         clicks = parse_budget(f"{budget_text}%", full)
+        n = args.replicates if clicks else 1
+        scale = np.linspace(1 - args.jitter, 1 + args.jitter, n) if n > 1 else np.ones(1)
         for strategy in args.strategies if clicks else args.strategies[:1]:
-            t0 = time.perf_counter()
-            pick = ensemble if strategy == "ensemble" else strategy
-            res = label_sequences(tasks, OracleAnnotator(truth), clicks, strategy=pick)
-            record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
-                   time.perf_counter() - t0)  # fmt: skip
-        if clicks and not args.no_frame_based:
-            step = frame_step_for_budget([g for g, _ in gts.values()], clicks)
-            if step is not None:
-                labels, spent = {}, 0
-                for name, (gt, _) in gts.items():
-                    labels[name], c = frame_based_labels(gt, step)
-                    spent += c
-                record("frame-based", float(budget_text), spent, _score(inputs, labels), 0.0,
-                       f" every {step} frames")  # fmt: skip
+            for f in scale:
+                t0 = time.perf_counter()
+                pick = ensemble if strategy == "ensemble" and ensemble else strategy
+                run_clicks = round(clicks * float(f))
+                res = label_sequences(tasks, OracleAnnotator(truth), run_clicks, strategy=pick)
+                record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
+                       time.perf_counter() - t0, f" at {float(budget_text) * f:.3f} %" * (n > 1),
+                       round(float(budget_text) * float(f), 4))  # fmt: skip
+        fb = _frame_based(gts, clicks) if clicks and not args.no_frame_based else None
+        if fb is not None:
+            labels, spent, step = fb
+            record("frame-based", float(budget_text), spent, _score(inputs, labels), 0.0,
+                   f" every {step} frames")  # fmt: skip
     if not args.no_ceiling:
         t0 = time.perf_counter()
         res = label_sequences(tasks, OracleAnnotator(truth), 10**9, ask_all=True)
