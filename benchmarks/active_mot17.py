@@ -107,11 +107,10 @@ def _point(group: list[dict[str, Any]], base: float) -> tuple[float, float, floa
 
 
 def _cell(group: list[dict[str, Any]]) -> str:
-    hota = [r["HOTA"] for r in group]
-    effort = float(np.mean([r["effort"] for r in group]))
-    if len(group) == 1:
-        return f"{hota[0]:.2f} ({effort:.2f} %)"
-    return f"{np.mean(hota):.2f} ± {np.std(hota, ddof=1):.2f} ({effort:.2f} %)"
+    """``HOTA (effort %)``, or ``mean ± sd (mean effort %)`` for replicates."""
+    effort, hota, sd = _point(group, 0.0)
+    spread = f" ± {sd:.2f}" if len(group) > 1 else ""
+    return f"{hota:.2f}{spread} ({effort:.2f} %)"
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -226,14 +225,15 @@ def main() -> None:
         n = args.replicates if clicks else 1
         scale = np.linspace(1 - args.jitter, 1 + args.jitter, n) if n > 1 else np.ones(1)
         for strategy in args.strategies if clicks else args.strategies[:1]:
+            pick = ensemble if strategy == "ensemble" and ensemble else strategy
             for f in scale:
                 t0 = time.perf_counter()
-                pick = ensemble if strategy == "ensemble" and ensemble else strategy
-                run_clicks = round(clicks * float(f))
-                res = label_sequences(tasks, OracleAnnotator(truth), run_clicks, strategy=pick)
+                run_budget = round(float(budget_text) * float(f), 4)
+                res = label_sequences(tasks, OracleAnnotator(truth), round(clicks * float(f)),
+                                      strategy=pick)  # fmt: skip
                 record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
-                       time.perf_counter() - t0, f" at {float(budget_text) * f:.3f} %" * (n > 1),
-                       round(float(budget_text) * float(f), 4))  # fmt: skip
+                       time.perf_counter() - t0, f" at {run_budget:.3f} %" * (n > 1),
+                       run_budget)  # fmt: skip
         fb = _frame_based(gts, clicks) if clicks and not args.no_frame_based else None
         if fb is not None:
             labels, spent, step = fb

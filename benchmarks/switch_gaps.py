@@ -37,40 +37,42 @@ BINS = (1, 2, 9, 33, 129, 10**9)
 LABELS = ("1", "2-8", "9-32", "33-128", ">128")
 
 
-def _changes(group: np.ndarray, value: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """Histogram over :data:`BINS` of the frame gaps at which ``value`` changes between
-    consecutive (in time) rows of one ``group``."""
+def _changes(group: np.ndarray, value: np.ndarray, frame: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Where ``value`` changes between consecutive (in time) rows of one ``group``: the frames
+    before and after each change and the value before it."""
     order = np.lexsort((frame, group))
     g, v, f = group[order], value[order], frame[order]
-    step = (g[1:] == g[:-1]) & (v[1:] != v[:-1])
-    return np.histogram((f[1:] - f[:-1])[step], BINS)[0]
+    i = np.flatnonzero((g[1:] == g[:-1]) & (v[1:] != v[:-1]))
+    return f[i], f[i + 1], v[i]
 
 
-def gap_counts(tracks: Tracks, gt: Tracks) -> tuple[np.ndarray, np.ndarray]:
-    """``(switch, frag)`` histograms over :data:`BINS` (see the module docstring)."""
-    gid = assign_gt_ids(tracks, gt)
+def gap_counts(tracks: Tracks, gid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(switch, frag)`` histograms over :data:`BINS` (see the module docstring); ``gid`` =
+    ``assign_gt_ids(tracks, gt)``."""
     m = gid >= 0
     frame, tid, g = tracks.frame[m], tracks.id[m], gid[m]
-    return _changes(tid, g, frame), _changes(g, tid, frame)
+    hist = [np.histogram(after - before, BINS)[0]
+            for before, after, _ in (_changes(tid, g, frame), _changes(g, tid, frame))]  # fmt: skip
+    return hist[0], hist[1]
 
 
-def level_one_switches(tracks: Tracks, gt: Tracks, first_frame: int) -> tuple[np.ndarray, int]:
-    """Switches between consecutive frames by the level that links the two frames (index k =
-    level k, up to 11), and how many of level 1 have another output box of the first ground-
-    truth id in the second frame."""
-    gid = assign_gt_ids(tracks, gt)
+def switch_levels(tracks: Tracks, gid: np.ndarray, first_frame: int) -> tuple[np.ndarray, int]:
+    """Switches between consecutive frames by the level whose windows first hold both frames
+    (index k = level k, up to 11), and how many of level 1 have another output box of the
+    first ground-truth id in the second frame. ``gid`` = ``assign_gt_ids(tracks, gt)``."""
     m = gid >= 0
-    frame, tid, g = tracks.frame[m], tracks.id[m], gid[m]
-    order = np.lexsort((frame, tid))
-    frame, tid, g = frame[order], tid[order], g[order]
-    i = np.flatnonzero((tid[1:] == tid[:-1]) & (g[1:] != g[:-1]) & (frame[1:] - frame[:-1] == 1))
-    a, b = frame[i] - first_frame, frame[i + 1] - first_frame
-    level = np.zeros(len(i), int)
-    while np.any((a >> level) != (b >> level)):
-        level += (a >> level) != (b >> level)
+    frame, g = tracks.frame[m], gid[m]
+    before, after, person = _changes(tracks.id[m], g, frame)
+    one_frame = after - before == 1
+    before, after, person = before[one_frame], after[one_frame], person[one_frame]
+    # first level k with (a >> k) == (b >> k): the bit length of a ^ b
+    diff = (before - first_frame) ^ (after - first_frame)
+    level = np.frexp(diff.astype(np.float64))[1]
     boxes = set(zip(frame.tolist(), g.tolist(), strict=True))
-    one = [j for j, lv in zip(i, level, strict=True) if lv == 1]
-    alternative = sum((int(frame[j + 1]), int(g[j])) in boxes for j in one)
+    first = level == 1
+    pairs = zip(after[first].tolist(), person[first].tolist(), strict=True)
+    alternative = sum(pair in boxes for pair in pairs)
     return np.bincount(level, minlength=12)[:12], alternative
 
 
@@ -97,13 +99,14 @@ def main() -> None:
                 dets[dets.score >= 0.6], n, fps),
         }  # fmt: skip
         for name, tracks in runs.items():
-            sw, fr = gap_counts(tracks, gt)
+            gid = assign_gt_ids(tracks, gt)
+            sw, fr = gap_counts(tracks, gid)
             row = evaluate({seq.name: (gt, tracks, n)}).table[seq.name]
             print(f"{seq.name} {name:9s} HOTA {row['HOTA']:5.1f} AssA {row['AssA']:5.1f} "
                   f"AssRe {row['AssRe']:5.1f} tracks {len(np.unique(tracks.id))} "
                   f"switch {sw.tolist()} frag {fr.tolist()}")  # fmt: skip
             if name == "SPAM A":
-                lv, alt = level_one_switches(tracks, gt, int(dets.frame.min()))
+                lv, alt = switch_levels(tracks, gid, int(dets.frame.min()))
                 levels += lv
                 alternative += alt
             acc = total.setdefault(name, [np.zeros(len(LABELS), int), np.zeros(len(LABELS), int)])
