@@ -5,8 +5,10 @@ shipped synthetic-only model labels the candidate detections (conf >= ``--min-co
 seven MOT17 YOLOX halves with the simulated oracle annotator; the labels are scored against
 ground truth with TrackEval. Also: the ceiling (every node of every level asked, unlimited
 budget) and frame-based labelling at the same clicks (every k-th frame labelled by hand,
-interpolated). The x-axis of the plot is the effort actually spent (a level that runs out of
-questions leaves part of its share unspent).
+interpolated). The x-axis of the plot is the effort actually spent (the split over levels is
+fitted to what each level can take, ``label_sequences(fit_split=True)``; with
+``--no-fit-split`` a level that runs out of questions passes its share on and the last levels
+leave it unspent).
 
     python benchmarks/active_mot17.py --half val --out runs/active_mot17.json \
         --plot docs/active_mot17.png
@@ -180,6 +182,9 @@ def main() -> None:
                          "budget x (1 +- jitter): the outcome of one run is chaotic "
                          "(an answer changes every level above it)")  # fmt: skip
     ap.add_argument("--jitter", type=float, default=0.1)
+    ap.add_argument("--no-fit-split", action="store_true",
+                    help="the paper's split with roll-over only, instead of the split "
+                         "fitted to what each level can take")  # fmt: skip
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -230,7 +235,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 run_budget = round(float(budget_text) * float(f), 4)
                 res = label_sequences(tasks, OracleAnnotator(truth), round(clicks * float(f)),
-                                      strategy=pick)  # fmt: skip
+                                      strategy=pick, fit_split=not args.no_fit_split)  # fmt: skip
                 record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
                        time.perf_counter() - t0, f" at {run_budget:.3f} %" * (n > 1),
                        run_budget)  # fmt: skip
@@ -247,6 +252,7 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"half": args.half, "detector": args.detector,
                                         "min_conf": args.min_conf, "full_cost": full,
+                                        "fit_split": not args.no_fit_split,
                                         "rows": rows}, indent=1) + "\n")  # fmt: skip
     print(markdown(rows))
     if args.plot:

@@ -20,6 +20,7 @@ from spamlabels.active import (
     TrackletQuery,
     binary_entropy,
     edge_node_uncertainty,
+    fit_shares,
     full_cost,
     label_sequences,
     parse_budget,
@@ -70,6 +71,22 @@ def test_level_budget_rolls_unspent_clicks_over():
     b.spend(1, 46)  # one click over
     assert b.allowance(2) == pytest.approx(49)
     assert b.used == 51
+
+
+def test_fit_shares_moves_what_a_level_cannot_take():
+    # level 2 can take 10 of its 50 planned clicks: the other 40 go to levels 0-1 as 2:3
+    np.testing.assert_allclose(fit_shares([0.2, 0.3, 0.5], [1000, 1000, 10], 100),
+                               [0.36, 0.54, 0.10])  # fmt: skip
+    # freed clicks that overflow a second level move on again
+    np.testing.assert_allclose(fit_shares([0.2, 0.3, 0.5], [1000, 40, 10], 100),
+                               [0.50, 0.40, 0.10])  # fmt: skip
+    # nothing binding: the shares as planned; a level planned nothing stays at nothing
+    np.testing.assert_allclose(fit_shares([0.2, 0.3, 0.5], [99, 99, 99], 100), [0.2, 0.3, 0.5])
+    np.testing.assert_allclose(fit_shares([1.0, 0.0, 0.0], [5, 99, 99], 10), [0.5, 0.0, 0.5])
+    # no level can take it all: the rest stays with the last (it rolls over, unspent)
+    np.testing.assert_allclose(fit_shares([0.5, 0.5], [10, 20], 100), [0.1, 0.9])
+    with pytest.raises(ValueError, match="same"):
+        fit_shares([0.5, 0.5], [1, 2, 3], 10)
 
 
 def test_parse_budget_and_full_cost():
@@ -180,6 +197,35 @@ def test_oracle_answers_improve_the_labels_within_the_budget(scene):
     # every decision correct (the ceiling): near-perfect boxes and identities; HOTA stays
     # lower because the simulated detector's boxes are noisy (HOTA averages IoU 0.05-0.95)
     assert scores[2]["MOTA"] > 95.0 and scores[2]["IDF1"] > 95.0
+
+
+def test_fitted_split_spends_what_the_deep_levels_cannot_take(scene):
+    """The dry run counts questions without asking any; the fitted split then plans no level
+    beyond that count, so less of the budget is left unspent past the last level."""
+    _, gt, _ = scene
+    task = _task(scene)
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+
+    def never(q):
+        raise AssertionError("a dry run asked a question")
+
+    from spamlabels.active.labeler import _Session
+    from spamlabels.active.selection import STRATEGIES as named
+
+    dry = _Session(_tracker(), [task], CallbackAnnotator(never, never), named["hierarchical"], 0)
+    capacity = dry.capacity()
+    assert len(capacity) == dry.num_levels() and capacity[0] > 0 and min(capacity) >= 0
+    full = label_sequences([task], OracleAnnotator(truth), 10**6, tracker=_tracker())
+    # GNN_node questions do not decide each other: the dry count is exact there
+    assert sum(q.level == 0 for q in full.queries) == capacity[0]
+    budget = sum(capacity) // 2  # the paper's split plans the deep levels more than they have
+    spent = {}
+    for fit in (False, True):
+        res = label_sequences([task], OracleAnnotator(truth), budget, tracker=_tracker(),
+                              fit_split=fit)  # fmt: skip
+        assert res.clicks <= budget + 1
+        spent[fit] = res.clicks
+    assert spent[True] > spent[False]
 
 
 def test_answers_hold_across_overlapping_clips_and_are_never_asked_twice(scene):

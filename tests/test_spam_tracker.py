@@ -113,6 +113,33 @@ def test_trainer_runs_the_curriculum_and_checkpoints(scene, tmp_path):
     assert (tmp_path / "w.pt.log.jsonl").read_text().count("\n") == 2
 
 
+def test_cut_links_leaves_fragments_for_the_next_level(scene):
+    """Fragment augmentation: links the model would take are cut at random before the next
+    level is built, so that level sees more (and shorter-gap) true links to make."""
+    from spamlabels.graph import ClipHierarchy, HierarchyConfig, assign_gt_ids
+
+    info, gt, det = scene
+    seq = make_train_sequence("s", det, gt, info.frame_rate, (info.im_width, info.im_height),
+                              info.seq_length)  # fmt: skip
+    nodes, positives = {}, {}
+    for q in (0.0, 0.5):
+        trainer = Trainer(HierarchicalGNN(), [seq], TrainConfig(cut_links=q, seed=3))
+        h = ClipHierarchy(det.frame, det.xywh, det.score, info.frame_rate,
+                          (info.im_width, info.im_height), gt_id=assign_gt_ids(det, gt),
+                          config=HierarchyConfig())  # fmt: skip
+        h.skip_node_level()
+        g = h.edge_graph()
+        assert g.edge_label is not None
+        trainer._apply_edges(h, g, g.edge_label.astype(np.float64))  # perfect level 1
+        nodes[q] = h.num_nodes
+        g2 = h.edge_graph()
+        assert g2.edge_label is not None
+        positives[q] = int(g2.edge_label.sum())
+    assert nodes[0.5] > nodes[0.0] and positives[0.5] > positives[0.0]
+    with pytest.raises(ValueError, match="cut_links"):
+        TrainConfig(cut_links=1.0)
+
+
 def test_long_clip_steps_train_only_the_deep_levels(scene):
     from spamlabels.graph import HierarchyConfig
 

@@ -31,6 +31,7 @@ __all__ = [
     "LevelBudget",
     "check_split",
     "counted_boxes",
+    "fit_shares",
     "full_cost",
     "manual_clicks",
     "parse_budget",
@@ -122,6 +123,48 @@ def split_levels(n_levels: int, split: Sequence[float] = DEFAULT_SPLIT) -> list[
         for lv in levels:
             shares[lv] = share / len(levels)
     return shares
+
+
+def fit_shares(shares: Sequence[float], capacity: Sequence[float], total: float) -> list[float]:
+    """Shares re-balanced to what each level can take ("water filling").
+
+    A level planned more clicks than it has questions (``capacity``, in clicks) would pass the
+    rest up by roll-over, and what the last levels cannot take is lost: with the paper's split
+    the deep levels run out of questions from a few percent of the full cost on. Here each such
+    level is planned its capacity and the clicks it frees go to the other levels in proportion
+    to their shares, repeatedly, until no level is planned beyond its capacity (what no level
+    can take stays with the last one).
+
+    Args:
+        shares: ``(L,)`` planned shares (:func:`split_levels`).
+        capacity: ``(L,)`` clicks each level can spend (e.g. from a dry run without answers).
+        total: the budget in clicks.
+
+    Returns:
+        ``L`` shares summing to 1.
+    """
+    w = np.asarray(shares, np.float64)
+    cap = np.asarray(capacity, np.float64)
+    if w.shape != cap.shape or not len(w):
+        raise ValueError("shares and capacity must have the same, non-zero length")
+    if total <= 0:
+        return list(w / w.sum())
+    cap = np.maximum(cap, 0.0) / float(total)
+    out = np.zeros_like(w)
+    free = w > 0
+    left = 1.0
+    while free.any() and left > 1e-12:
+        alloc = left * np.where(free, w, 0.0) / w[free].sum()
+        over = free & (alloc > cap)
+        if not over.any():
+            out[free] = alloc[free]
+            left = 0.0
+            break
+        out[over] = cap[over]
+        left -= float(cap[over].sum())
+        free &= ~over
+    out[-1] += max(left, 0.0)
+    return list(out / out.sum())
 
 
 @dataclass

@@ -36,7 +36,7 @@ from spamlabels.active.annotators import (
     TrackletAnswer,
     TrackletQuery,
 )
-from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, split_levels
+from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, fit_shares, split_levels
 from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
 from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
 from spamlabels.core import Detections, Provenance, Tracks
@@ -512,8 +512,34 @@ class _Session:
             c.graph = c.edge_prob = c.node_prob = None
             c.open_edges = c.incident = c.window = c.node_row = None
 
-    def run(self, budget: LevelBudget, progress: Any = None) -> None:
-        """Every level, bottom-up: score, ask within the level's allowance, clamp, round."""
+    def _dry_question(self, c: _Clip, level: int, v: int,
+                      members: tuple[IntArray, IntArray] | None,
+                      answered: NDArray[np.bool_]) -> int:  # fmt: skip
+        """What asking node ``v`` would cost in a dry run (1, or 0 when an overlapping clip
+        asked it), without asking: its detections count as answered and its edges as decided."""
+        if level == 0:
+            assert c.node_row is not None
+            rows = c.node_row[v : v + 1]
+        else:
+            assert members is not None
+            ptr, mem = members
+            rows = mem[ptr[v] : ptr[v + 1]]
+            c.close(v)
+        if answered[rows].mean() >= 0.5:
+            return 0
+        answered[rows] = True
+        return 1
+
+    def capacity(self) -> list[int]:
+        """Dry run: per level, how many questions an unlimited budget would ask if nobody
+        answered (the hierarchy is the model's own; the session is used up afterwards)."""
+        budget = LevelBudget(1 << 62, [1.0 / self.num_levels()] * self.num_levels())
+        self.run(budget, dry=True)
+        return [budget.spent.get(level, 0) for level in range(len(budget.shares))]
+
+    def run(self, budget: LevelBudget, progress: Any = None, dry: bool = False) -> None:
+        """Every level, bottom-up: score, ask within the level's allowance, clamp, round
+        (``dry``: count the questions without asking them, see :meth:`capacity`)."""
         import torch
 
         with torch.inference_mode():
@@ -537,7 +563,10 @@ class _Session:
                             if now > 0:
                                 heapq.heappush(heap, (-now, i, now, ci, v))
                             continue
-                    if level == 0:
+                    if dry:
+                        cost = self._dry_question(c, level, v, members.get(ci),
+                                                  answered[c.task])  # fmt: skip
+                    elif level == 0:
                         cost = self._ask_node(c, v, u_v)
                     else:
                         ptr, mem = members[ci]
@@ -579,6 +608,7 @@ def label_sequences(
     progress: bool = False,
     ask_all: bool = False,
     prior: Mapping[str, HumanKnowledge] | None = None,
+    fit_split: bool = True,
 ) -> LabelResult:
     """Label ``tasks`` with the graph hierarchy, asking ``annotator`` for at most ``budget``
     clicks (plus at most one: a question's cost is known only after its answer).
@@ -600,6 +630,11 @@ def label_sequences(
         prior: per sequence name, answers of an earlier run on the same candidates
             (:meth:`HumanKnowledge.from_dict`): applied from the start, never asked again,
             not charged; the result's knowledge holds them plus the new answers.
+        fit_split: before asking anything, run the hierarchy once without answers to count
+            the questions each level has, and move the share of a level beyond its count to
+            the other levels (:func:`~spamlabels.active.budget.fit_shares`), so that the
+            budget is spent instead of rolling over past the last level.
+            ``False``: the split as given, with roll-over only.
 
     Returns:
         The labels (provenance per box) and every question asked.
@@ -612,6 +647,9 @@ def label_sequences(
     pick = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
     session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
     shares = split_levels(session.num_levels(), split)
+    if fit_split and budget > 0 and not ask_all:
+        dry = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
+        shares = fit_shares(shares, dry.capacity(), budget)
     with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
         session.run(LevelBudget(int(budget), shares), bar)
     return LabelResult(

@@ -68,6 +68,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--split", type=_split, default=None, metavar="A,B,C",
                    help="budget shares of the first levels, the three before the last three, "
                    "and the last three (default 0.2,0.3,0.5, the paper's)")  # fmt: skip
+    p.add_argument("--no-fit-split", action="store_true",
+                   help="keep the split as given (unspent clicks only roll over to the next "
+                   "level) instead of fitting it to what each level can take, counted by a "
+                   "dry run without questions")  # fmt: skip
     p.add_argument("--refine-iou", type=_iou, default=None, metavar="IOU",
                    help="oracle: refine accepted boxes whose IoU with the truth is below this "
                    "(2 clicks; default: never, as the paper does on MOT17)")  # fmt: skip
@@ -112,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
     job = LabelJob(
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
-        refine_iou=args.refine_iou, seed=args.seed, node_level=not args.no_node_level,
+        fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
+        node_level=not args.no_node_level,
         answers=args.answers,
     )  # fmt: skip
     try:

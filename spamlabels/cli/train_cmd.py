@@ -72,6 +72,13 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="start from these weights instead of a random initialisation (fine-tuning)",
     )
+    p.add_argument(
+        "--cut-links",
+        type=float,
+        default=0.0,
+        help="fragment augmentation: cut this share of the links each level takes before the "
+        "next level is built (TrainConfig.cut_links; 0 = off)",
+    )
     p.add_argument("--min-conf", type=float, default=0.01, help="drop weaker detections")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--seed", type=int, default=0)
@@ -121,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         iterations=args.iterations, batch_size=args.batch_size, clip_length=args.clip_length,
         level_unlock=args.level_unlock, min_conf=args.min_conf, lr=args.lr, seed=args.seed,
         checkpoint_every=args.checkpoint_every, long_clip_every=args.long_clip_every,
-        appearance_dropout=args.appearance_dropout,
+        appearance_dropout=args.appearance_dropout, cut_links=args.cut_links,
     )  # fmt: skip
     if args.init is not None:
         if not args.init.is_file():

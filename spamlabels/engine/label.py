@@ -91,6 +91,8 @@ class LabelJob:
         weights: model checkpoint (default: the shipped synthetic-only weights).
         strategy: selection strategy (:data:`spamlabels.active.STRATEGIES`).
         split: budget shares of (first levels, the three before the last three, last three).
+        fit_split: fit the split to what each level can take (a dry run first;
+            :func:`spamlabels.active.label_sequences`); ``False``: roll-over only.
         refine_iou: the oracle refines matched boxes below this IoU (``None``: never).
         seed: for random strategies.
         node_level: run GNN_node (and ask about single detections).
@@ -105,6 +107,7 @@ class LabelJob:
     weights: str | Path | None = None
     strategy: str = "hierarchical"
     split: tuple[float, float, float] = DEFAULT_SPLIT  # type: ignore[assignment]
+    fit_split: bool = True
     refine_iou: float | None = None
     seed: int = 0
     node_level: bool = True
@@ -334,7 +337,7 @@ def run_label_job(
         job.answers, tasks)  # fmt: skip
     result = label_sequences(tasks, annotator, clicks, tracker=tracker, strategy=job.strategy,
                              split=job.split, seed=job.seed, progress=progress,
-                             prior=prior)  # fmt: skip
+                             prior=prior, fit_split=job.fit_split)  # fmt: skip
     summary = LabelSummary(result, full)
     summary.effort = _effort(result, costs, prior_clicks)
     table = inputs.evaluate(result.tracks).table
@@ -344,7 +347,7 @@ def run_label_job(
     summary.effort["settings"] = {
         "budget": job.budget, "annotator": job.annotator, "half": job.half,
         "min_conf": job.min_conf, "strategy": job.strategy, "split": list(job.split),
-        "refine_iou": job.refine_iou, "node_level": job.node_level,
+        "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
         "weights": str(job.weights) if job.weights else "shipped",
         "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip

@@ -59,6 +59,11 @@ class TrainConfig:
     """Probability that a training clip is built without its re-ID embeddings (when the
     sequence has any), so that one model serves sequences with and without them."""
     top_k: int = 10
+    cut_links: float = 0.0
+    """Fragment augmentation: when a level's decisions build the next level, each edge the
+    model would take (p >= 0.5) is cut with this probability, so the levels above also see
+    the easy, short-gap links that a lower level missed (on real data the lower levels leave
+    such fragments, and the deep levels trained without them are reluctant to join them)."""
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 250
@@ -69,6 +74,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0.0 <= self.appearance_dropout <= 1.0:
             raise ValueError(f"appearance_dropout must be in [0, 1], got {self.appearance_dropout}")
+        if not 0.0 <= self.cut_links < 1.0:
+            raise ValueError(f"cut_links must be in [0, 1), got {self.cut_links}")
 
 
 @dataclass
@@ -153,6 +160,8 @@ class Trainer:
         if not self.sequences:
             raise ValueError("no training sequences")
         self.rng = np.random.default_rng(self.config.seed)
+        # its own stream, so that runs with and without link cuts sample the same clips
+        self._cut_rng = np.random.default_rng([self.config.seed, 1])
         torch.manual_seed(self.config.seed)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr,
                                           weight_decay=self.config.weight_decay)  # fmt: skip
@@ -179,6 +188,16 @@ class Trainer:
     def active_levels(self) -> int:
         """Edge levels trained at the current step (the node level always is)."""
         return min(self.step // self.config.level_unlock, len(self.hierarchy.coverages))
+
+    def _apply_edges(self, clip: ClipHierarchy, graph: LevelGraph, p: NDArray[np.float64]) -> None:
+        """Round ``graph``'s edges into the next level, cutting links (``cut_links``)."""
+        q = self.config.cut_links
+        forced = None
+        if q > 0 and len(p):
+            cut = (p >= 0.5) & (self._cut_rng.uniform(size=len(p)) < q)
+            if cut.any():
+                forced = np.where(cut, -1, 0).astype(np.int8)
+        clip.apply_edge_probs(graph, p, forced)
 
     # ------------------------------------------------------------------ one step
     def train_step(self) -> dict[str, float]:
@@ -237,7 +256,7 @@ class Trainer:
                 for c, g, pe in zip(
                     live, graphs, np.split(p, np.cumsum(batch.edge_sizes)[:-1]), strict=True
                 ):
-                    c.apply_edge_probs(g, pe)
+                    self._apply_edges(c, g, pe)
                 continue
             loss = _steps_loss(out.edge_logits, batch.edge_label, cfg.gamma)
             total = total + loss
@@ -249,7 +268,7 @@ class Trainer:
             for c, g, pe in zip(
                 live, graphs, np.split(p, np.cumsum(batch.edge_sizes)[:-1]), strict=True
             ):
-                c.apply_edge_probs(g, pe)
+                self._apply_edges(c, g, pe)
         if total.requires_grad:
             total.backward()
             self.optimizer.step()
