@@ -210,9 +210,9 @@ def test_fitted_split_spends_what_the_deep_levels_cannot_take(scene):
         raise AssertionError("a dry run asked a question")
 
     from spamlabels.active.labeler import _Session
-    from spamlabels.active.selection import STRATEGIES as named
 
-    dry = _Session(_tracker(), [task], CallbackAnnotator(never, never), named["hierarchical"], 0)
+    dry = _Session(_tracker(), [task], CallbackAnnotator(never, never),
+                   STRATEGIES["hierarchical"], 0)  # fmt: skip
     capacity = dry.capacity()
     assert len(capacity) == dry.num_levels() and capacity[0] > 0 and min(capacity) >= 0
     full = label_sequences([task], OracleAnnotator(truth), 10**6, tracker=_tracker())

@@ -61,9 +61,10 @@ class TrainConfig:
     top_k: int = 10
     cut_links: float = 0.0
     """Fragment augmentation: when a level's decisions build the next level, each edge the
-    model would take (p >= 0.5) is cut with this probability, so the levels above also see
-    the easy, short-gap links that a lower level missed (on real data the lower levels leave
-    such fragments, and the deep levels trained without them are reluctant to join them)."""
+    model would take (p at least the level's edge threshold) is cut with this probability, so
+    the levels above also see the easy, short-gap links that a lower level missed (on real
+    data the lower levels leave such fragments, and the deep levels trained without them are
+    reluctant to join them)."""
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 250
@@ -194,7 +195,8 @@ class Trainer:
         q = self.config.cut_links
         forced = None
         if q > 0 and len(p):
-            cut = (p >= 0.5) & (self._cut_rng.uniform(size=len(p)) < q)
+            taken = p >= clip.config.edge_threshold_at(graph.level)
+            cut = taken & (self._cut_rng.uniform(size=len(p)) < q)
             if cut.any():
                 forced = np.where(cut, -1, 0).astype(np.int8)
         clip.apply_edge_probs(graph, p, forced)
@@ -252,19 +254,14 @@ class Trainer:
                 out = self.model(level, batch.x, batch.edge_index, batch.edge_attr)
             with torch.no_grad():
                 p = torch.sigmoid(out.edge_logits[-1]).double().numpy()
-            if level < trained_from:
-                for c, g, pe in zip(
-                    live, graphs, np.split(p, np.cumsum(batch.edge_sizes)[:-1]), strict=True
-                ):
-                    self._apply_edges(c, g, pe)
-                continue
-            loss = _steps_loss(out.edge_logits, batch.edge_label, cfg.gamma)
-            total = total + loss
-            with torch.no_grad():
-                lab = batch.edge_label.numpy() > 0.5
-                stats[f"l{level}_loss"] = float(loss.detach())
-                tp = float(((p >= 0.5) & lab).sum())
-                stats[f"l{level}_f1"] = 2 * tp / max(float((p >= 0.5).sum() + lab.sum()), 1.0)
+            if level >= trained_from:
+                loss = _steps_loss(out.edge_logits, batch.edge_label, cfg.gamma)
+                total = total + loss
+                with torch.no_grad():
+                    lab = batch.edge_label.numpy() > 0.5
+                    stats[f"l{level}_loss"] = float(loss.detach())
+                    tp = float(((p >= 0.5) & lab).sum())
+                    stats[f"l{level}_f1"] = 2 * tp / max(float((p >= 0.5).sum() + lab.sum()), 1.0)
             for c, g, pe in zip(
                 live, graphs, np.split(p, np.cumsum(batch.edge_sizes)[:-1]), strict=True
             ):
