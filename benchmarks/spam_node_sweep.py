@@ -64,7 +64,7 @@ def main() -> None:
         table = evaluate(inputs).table
         c = table.pop("COMBINED")
         per = " ".join(f"{k[6:8]}:{v['HOTA']:.1f}" for k, v in table.items())
-        print(f"{args.half} conf>={conf} {setting}: HOTA {c['HOTA']:.1f} MOTA {c['MOTA']:.1f} "
+        print(f"{args.half} conf>={conf} {setting}: HOTA {c['HOTA']:.2f} MOTA {c['MOTA']:.1f} "
               f"IDSW {int(c['IDSW'])} | {per}", flush=True)  # fmt: skip
 
 
