@@ -171,7 +171,9 @@ def test_long_clip_steps_train_only_the_deep_levels(scene):
 def test_cli_train_then_track(tmp_path, capsys):
     weights = tmp_path / "w.pt"
     assert main(["train", "synth", "--out", str(weights), "--sequences", "1", "--frames", "30",
-                 "--iterations", "2", "--clip-length", "16", "--batch-size", "1"]) == 0  # fmt: skip
+                 "--iterations", "2", "--clip-length", "16", "--batch-size", "1",
+                 "--node-threshold", "0.3"]) == 0  # fmt: skip
+    assert read_checkpoint_meta(weights)["hierarchy"]["node_threshold"] == 0.3
     assert main(["synth", str(tmp_path / "data"), "--sequences", "1", "--frames", "30",
                  "--seed", "1", "--no-progress"]) == 0  # fmt: skip
     seq = next((tmp_path / "data").iterdir())

@@ -67,6 +67,14 @@ def add_parser(sub: Any) -> None:
         "(HierarchyConfig.context_motion; the tracker then uses it with these weights)",
     )
     p.add_argument(
+        "--node-threshold",
+        type=float,
+        default=0.5,
+        help="GNN_node probability below which a training clip's detections leave the graph "
+        "before the edge levels are built (HierarchyConfig.node_threshold; lower = the edge "
+        "levels see more false positives in training)",
+    )
+    p.add_argument(
         "--init",
         type=Path,
         default=None,
@@ -138,7 +146,12 @@ def run(args: argparse.Namespace) -> int:
         source["init"] = str(args.init)
     else:
         model = HierarchicalGNN()
-    trainer = Trainer(model, data, config, HierarchyConfig(context_motion=args.context_motion))
+    trainer = Trainer(
+        model,
+        data,
+        config,
+        HierarchyConfig(context_motion=args.context_motion, node_threshold=args.node_threshold),
+    )
     if args.resume and args.out.is_file():
         trainer.model = model = load_checkpoint(args.out)
         trainer.__post_init__()  # new optimiser over the loaded weights
