@@ -516,7 +516,8 @@ class _Session:
                       members: tuple[IntArray, IntArray] | None,
                       answered: NDArray[np.bool_]) -> int:  # fmt: skip
         """What asking node ``v`` would cost in a dry run (1, or 0 when an overlapping clip
-        asked it), without asking: its detections count as answered and its edges as decided."""
+        asked it), without asking: its detections count as answered (:meth:`run` closes its
+        edges, as for a real question)."""
         if level == 0:
             assert c.node_row is not None
             rows = c.node_row[v : v + 1]
@@ -524,7 +525,6 @@ class _Session:
             assert members is not None
             ptr, mem = members
             rows = mem[ptr[v] : ptr[v + 1]]
-            c.close(v)
         if answered[rows].mean() >= 0.5:
             return 0
         answered[rows] = True
@@ -571,7 +571,8 @@ class _Session:
                     else:
                         ptr, mem = members[ci]
                         cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task])
-                        c.close(v)
+                    if level > 0:
+                        c.close(v)  # asked (or counted): its edges are decided
                     spent += cost
                     if progress is not None and cost:
                         progress.update(cost)

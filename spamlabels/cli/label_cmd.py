@@ -117,8 +117,7 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
-        node_level=not args.no_node_level,
-        answers=args.answers,
+        node_level=not args.no_node_level, answers=args.answers,
     )  # fmt: skip
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
