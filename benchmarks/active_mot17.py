@@ -54,7 +54,8 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     base = next(r["HOTA"] for r in rows if r["method"] == "hierarchical" and r["budget"] == 0)
-    styles = {"hierarchical": ("C3", "o", "ours (entropy | hierarchical)"),
+    styles = {"hierarchical": ("C3", "o", "ours (entropy, weak boxes first | hierarchical)"),
+              "paper": ("C7", "o", "paper's order (entropy | hierarchical)"),
               "random": ("C0", "^", "random | random"),
               "entbox": ("C1", "v", "box entropy | random"),
               "entimg": ("C5", "<", "image entropy | random"),
@@ -190,15 +191,20 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--plot", type=Path, default=None)
-    ap.add_argument("--table-from", type=Path, default=None,
-                    help="print the table (and --plot) of an earlier --out JSON only")  # fmt: skip
+    ap.add_argument("--table-from", type=Path, nargs="+", default=None,
+                    help="print the table (and --plot) of earlier --out JSONs only (the rows "
+                         "of several runs on the same data are pooled)")  # fmt: skip
     args = ap.parse_args()
     if args.table_from:
-        saved = json.loads(args.table_from.read_text())
-        print(markdown(saved["rows"]))
+        saved = [json.loads(p.read_text()) for p in args.table_from]
+        if len({(s["detector"], s["half"]) for s in saved}) > 1:
+            raise SystemExit("--table-from: the runs are on different data")
+        rows = [r for s in saved for r in s["rows"]]
+        print(markdown(rows))
         if args.plot:
-            _plot(saved["rows"], args.plot, f"MOT17 {saved['detector']} {saved['half']} halves, "
-                  f"conf >= {saved['min_conf']}, oracle annotator")  # fmt: skip
+            first = saved[0]
+            _plot(rows, args.plot, f"MOT17 {first['detector']} {first['half']} halves, "
+                  f"conf >= {first['min_conf']}, oracle annotator")  # fmt: skip
         return
     torch.set_num_threads(args.threads)
     seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]

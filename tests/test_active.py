@@ -344,7 +344,33 @@ def test_coreset_starts_at_the_most_uncertain_box_and_spreads_out():
     assert set(order[1:3]) == {0, 4}  # then the two farthest ends of the feature line
 
 
-@pytest.mark.parametrize("name", ["random", "entbox", "entimg", "coreset", "consistency"])
+def test_decision_entropy_asks_the_boxes_gnn_node_decides_first():
+    from types import SimpleNamespace
+
+    from spamlabels.active import LevelView, decision_entropy
+    from spamlabels.graph import ClipHierarchy, HierarchyConfig
+
+    frames = np.array([3, 1, 2, 1, 2])  # detection order != node (time) order
+    score = np.array([0.9, 0.3, 0.7, 0.5, 0.2])
+    xywh = np.tile([10.0, 10, 20, 40], (5, 1))
+    h = ClipHierarchy(frames, xywh, score, 30.0, (100, 100),
+                      config=HierarchyConfig(node_keep_conf=0.6))  # fmt: skip
+    u = np.zeros(5)
+    u[h.det_to_node] = [1.0, 0.2, 0.9, 0.6, 0.1]  # per detection, into node order
+    g = SimpleNamespace(num_nodes=5)
+
+    def view(level, hier):
+        return LevelView(level, g, hier, u, u, np.zeros(0), np.random.default_rng(0), None,
+                         "cpu", 10)  # fmt: skip
+
+    order = h.det_to_node[[3, 1, 4, 0, 2]]  # weak by entropy (0.6, 0.2, 0.1), then confident
+    np.testing.assert_array_equal(np.argsort(-decision_entropy(view(0, h)), kind="stable"), order)
+    np.testing.assert_array_equal(decision_entropy(view(1, h)), u)  # edge levels: as before
+    plain = ClipHierarchy(frames, xywh, score, 30.0, (100, 100))  # no node_keep_conf
+    np.testing.assert_array_equal(decision_entropy(view(0, plain)), u)
+
+
+@pytest.mark.parametrize("name", ["paper", "random", "entbox", "entimg", "coreset", "consistency"])
 def test_every_named_strategy_labels_within_the_budget(scene, name):
     _, gt, _ = scene
     task = _task(scene)
@@ -364,7 +390,7 @@ def test_an_ensemble_of_one_model_is_box_entropy(scene):
     same = ensemble_selection([tracker.model])  # mean of two identical predictions
     a = label_sequences([task], OracleAnnotator(truth), 40, tracker=tracker, strategy=same)
     b = label_sequences([task], OracleAnnotator(truth), 40, tracker=_tracker(),
-                        strategy=STRATEGIES["hierarchical"])  # fmt: skip
+                        strategy=STRATEGIES["paper"])  # fmt: skip
     assert [(q.level, q.boxes, q.answer) for q in a.queries] == [
         (q.level, q.boxes, q.answer) for q in b.queries
     ]

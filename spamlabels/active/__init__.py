@@ -47,6 +47,7 @@ from spamlabels.active.selection import (
     LevelView,
     Selection,
     Selector,
+    decision_entropy,
     ensemble_selection,
 )
 from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
@@ -77,6 +78,7 @@ __all__ = [
     "binary_entropy",
     "check_split",
     "counted_boxes",
+    "decision_entropy",
     "edge_node_uncertainty",
     "ensemble_selection",
     "fit_shares",

@@ -7,20 +7,23 @@ in decreasing priority, across all clips of all sequences, until the level's sha
 budget is spent. Every strategy uses the same levels, budget split and click accounting, and
 asks only nodes with something left to decide (uncertainty > 0).
 
-======================  ============================================  =====================
-name                    detections (GNN_node level)                    associations
-======================  ============================================  =====================
-``hierarchical`` (ours) box entropy ``H(p_node)``                      max edge entropy
-``random``              random                                         random
-``entbox``              box entropy                                    random
-``entimg``              image entropy: whole frames, highest mean      random
-                        box entropy first
-``coreset``             k-center greedy on box features (diversity)    max edge entropy
-``consistency``         disagreement between the original and the      max edge entropy
-                        horizontally flipped scene (Jensen-Shannon)
-``ensemble``            entropy of the mean over several checkpoints   max edge entropy
-                        (:func:`ensemble_selection`)
-======================  ============================================  =====================
+=======================  ============================================  =====================
+name                     detections (GNN_node level)                   associations
+=======================  ============================================  =====================
+``hierarchical`` (ours)  box entropy ``H(p_node)``, the boxes whose    max edge entropy
+                         fate GNN_node decides first
+                         (:func:`decision_entropy`)
+``paper``                box entropy, the paper's order                max edge entropy
+``random``               random                                        random
+``entbox``               box entropy                                   random
+``entimg``               image entropy: whole frames, highest mean     random
+                         box entropy first
+``coreset``              k-center greedy on box features (diversity)   max edge entropy
+``consistency``          disagreement between the original and the     max edge entropy
+                         horizontally flipped scene (Jensen-Shannon)
+``ensemble``             entropy of the mean over several checkpoints  max edge entropy
+                         (:func:`ensemble_selection`)
+=======================  ============================================  =====================
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ from spamlabels.active.uncertainty import binary_entropy
 from spamlabels.graph import ClipHierarchy, LevelGraph
 from spamlabels.track.spam import score_graph
 
-__all__ = ["STRATEGIES", "LevelView", "Selection", "Selector", "ensemble_selection"]
+__all__ = [
+    "STRATEGIES",
+    "LevelView",
+    "Selection",
+    "Selector",
+    "decision_entropy",
+    "ensemble_selection",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -89,6 +99,26 @@ class Selection:
 def entropy(view: LevelView) -> FloatArray:
     """The paper's uncertainty: box entropy at GNN_node, max incident edge entropy above."""
     return view.uncertainty
+
+
+def decision_entropy(view: LevelView) -> FloatArray:
+    """Ours at GNN_node: box entropy, but the boxes whose keep / reject GNN_node decides come
+    before the ones it cannot drop.
+
+    With ``node_keep_conf`` set (the shipped tracker: 0.6), a box at least that confident stays
+    in whatever GNN_node says, so its entropy measures no decision of the hierarchy; the weak
+    boxes, kept only if GNN_node accepts them, are asked first (most uncertain first), then
+    the confident ones (most uncertain first). Without ``node_keep_conf``: the plain entropy.
+    Measured against the plain entropy (``paper``) in docs/benchmarks.md section 7."""
+    u = view.uncertainty
+    keep_conf = view.hierarchy.config.node_keep_conf
+    if view.level != 0 or keep_conf is None:
+        return u
+    h = view.hierarchy
+    decided = np.zeros(len(u), bool)
+    live = h.det_to_node >= 0
+    decided[h.det_to_node[live]] = h.score[live] < keep_conf
+    return u + decided  # u lies in [0, 1]: every decided box ranks above every kept one
 
 
 def random(view: LevelView) -> FloatArray:
@@ -169,7 +199,8 @@ def ensemble_selection(models: Sequence[Any]) -> Selection:
 
 
 STRATEGIES: dict[str, Selection] = {
-    "hierarchical": Selection(entropy, entropy),
+    "hierarchical": Selection(decision_entropy, entropy),
+    "paper": Selection(entropy, entropy),
     "random": Selection(random, random),
     "entbox": Selection(entropy, random),
     "entimg": Selection(image_entropy, random),

@@ -64,7 +64,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--weights", type=Path, metavar="W",
                    help="checkpoint (default: the shipped synthetic-only weights)")  # fmt: skip
     p.add_argument("--strategy", default="hierarchical", choices=sorted(STRATEGIES),
-                   help="question selection (hierarchical: most uncertain first)")  # fmt: skip
+                   help="question selection (hierarchical: ours, most uncertain first, the "
+                        "boxes GNN_node decides before the confident ones; paper: the "
+                        "paper's plain entropy order)")  # fmt: skip
     p.add_argument("--split", type=_split, default=None, metavar="A,B,C",
                    help="budget shares of the first levels, the three before the last three, "
                    "and the last three (default 0.2,0.3,0.5, the paper's)")  # fmt: skip
