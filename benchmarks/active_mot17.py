@@ -53,7 +53,10 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    base = next(r["HOTA"] for r in rows if r["method"] == "hierarchical" and r["budget"] == 0)
+    zero = [r["HOTA"] for r in rows if r["method"] == "hierarchical" and r["budget"] == 0]
+    if not zero:
+        raise SystemExit("--plot needs the 0 % run of hierarchical (add budget 0)")
+    base = zero[0]
     styles = {"hierarchical": ("C3", "o", "ours (entropy, weak boxes first | hierarchical)"),
               "paper": ("C7", "o", "paper's order (entropy | hierarchical)"),
               "random": ("C0", "^", "random | random"),
@@ -163,6 +166,26 @@ def _frame_based(gts: dict[str, tuple[Tracks, int]], clicks: int
     return labels, spent, step
 
 
+def _table_from(paths: list[Path], plot: Path | None) -> None:
+    """Print the table of earlier ``--out`` JSONs (rows pooled; the runs must share their
+    set-up and must not repeat a (method, budget, run budget)) and draw ``plot``."""
+    saved = [json.loads(p.read_text()) for p in paths]
+    setup = ("detector", "half", "min_conf", "full_cost", "fit_split")
+    if len({tuple(s.get(k) for k in setup) for s in saved}) > 1:
+        raise SystemExit(f"--table-from: the runs differ in {', '.join(setup)}")
+    rows = [r for s in saved for r in s["rows"]]
+    keys = [(r["method"], r["budget"], r.get("run_budget")) for r in rows]
+    if len(set(keys)) < len(keys):  # e.g. two files whose `hierarchical` are different orders
+        dup = sorted({k for k in keys if keys.count(k) > 1}, key=str)[0]
+        raise SystemExit(f"--table-from: more than one run of {dup} (method, budget, "
+                         "run budget): rename one file's method first")  # fmt: skip
+    print(markdown(rows))
+    if plot:
+        first = saved[0]
+        _plot(rows, plot, f"MOT17 {first['detector']} {first['half']} halves, "
+              f"conf >= {first['min_conf']}, oracle annotator")  # fmt: skip
+
+
 def main() -> None:
     """Print one line per (method, budget); write JSON and the plot."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -196,15 +219,7 @@ def main() -> None:
                          "of several runs on the same data are pooled)")  # fmt: skip
     args = ap.parse_args()
     if args.table_from:
-        saved = [json.loads(p.read_text()) for p in args.table_from]
-        if len({(s["detector"], s["half"]) for s in saved}) > 1:
-            raise SystemExit("--table-from: the runs are on different data")
-        rows = [r for s in saved for r in s["rows"]]
-        print(markdown(rows))
-        if args.plot:
-            first = saved[0]
-            _plot(rows, args.plot, f"MOT17 {first['detector']} {first['half']} halves, "
-                  f"conf >= {first['min_conf']}, oracle annotator")  # fmt: skip
+        _table_from(args.table_from, args.plot)
         return
     torch.set_num_threads(args.threads)
     seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]

@@ -2,9 +2,9 @@
 
 For one budget, labels the MOT17 halves with each strategy (as ``active_mot17.py`` does, the
 fitted split) and tables the GNN_node questions by kind of box (weak: detector confidence
-below 0.6, which GNN_node may reject; confident: kept whatever GNN_node says) and by GNN_node
-probability: how many were asked, the share the oracle rejected (false positives) and the
-median box height in pixels.
+below the tracker's ``node_keep_conf``, 0.6, which GNN_node may reject; confident: kept
+whatever GNN_node says) and by GNN_node probability: how many were asked, the share the
+oracle rejected (false positives) and the median box height in pixels.
 
     python benchmarks/active_node_questions.py --detector FRCNN --half all --budget 10 \
         --strategies hierarchical coreset
@@ -31,6 +31,7 @@ from spamlabels.active import (
 from spamlabels.engine import load_label_inputs
 from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
+from spamlabels.track.spam import SpamConfig
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
 BINS = (0.0, 0.3, 0.46, 0.54, 0.7, 0.8, 0.9, 1.01)
@@ -67,6 +68,11 @@ def main() -> None:
     inputs = load_label_inputs(seqs, args.half, 0.1)
     clicks = parse_budget(f"{args.budget}%", inputs.full_cost)
     for name in args.strategies:
+        if name == "ensemble":
+            missing = [str(p) for p in args.ensemble if not p.is_file()]
+            if missing:  # made by the training commands of docs/benchmarks.md section 6
+                print(f"ensemble left out: no {', '.join(missing)}")
+                continue
         pick = (ensemble_selection([load_checkpoint(p) for p in args.ensemble])
                 if name == "ensemble" else name)  # fmt: skip
         oracle = LoggingOracle(inputs.truth)
@@ -76,7 +82,9 @@ def main() -> None:
         conf, p, rejected, height = log.T
         print(f"\n{name}: HOTA {hota:.2f}, {res.clicks} clicks, {len(log)} GNN_node questions")
         print("| boxes | GNN_node p | asked | false | median height (px) |\n|---|---|---|---|---|")
-        for kind, mask in (("weak", conf < 0.6), ("confident", conf >= 0.6)):
+        keep = SpamConfig().node_keep_conf  # boxes at least this confident stay in
+        keep = 0.6 if keep is None else keep
+        for kind, mask in (("weak", conf < keep), ("confident", conf >= keep)):
             for lo, hi in itertools.pairwise(BINS):
                 m = mask & (p >= lo) & (p < hi)
                 if m.any():

@@ -370,6 +370,30 @@ def test_decision_entropy_asks_the_boxes_gnn_node_decides_first():
     np.testing.assert_array_equal(decision_entropy(view(0, plain)), u)
 
 
+def test_ours_asks_the_weak_boxes_before_the_confident_ones(scene):
+    """With every click at GNN_node and fewer clicks than uncertain weak boxes, ours asks weak
+    boxes only; the paper's order also asks confident ones (so the two really differ here)."""
+    from spamlabels.active import CallbackAnnotator, NodeAnswer, TrackletAnswer
+
+    task = _task(scene)
+    keep = _tracker().config.node_keep_conf
+    assert keep is not None and (task.dets.score < keep).sum() > 400
+    asked = {}
+    for name in ("hierarchical", "paper"):
+        scores: list[float] = []
+
+        def on_node(q, scores=scores):
+            scores.append(q.score)
+            return NodeAnswer("accept")
+
+        ann = CallbackAnnotator(on_node, lambda q: TrackletAnswer())
+        label_sequences([task], ann, 200, tracker=_tracker(), strategy=name, split=(1, 0, 0),
+                        fit_split=False)  # fmt: skip
+        asked[name] = np.asarray(scores)
+    assert len(asked["hierarchical"]) == 200 and (asked["hierarchical"] < keep).all()
+    assert (asked["paper"] >= keep).any()
+
+
 @pytest.mark.parametrize("name", ["paper", "random", "entbox", "entimg", "coreset", "consistency"])
 def test_every_named_strategy_labels_within_the_budget(scene, name):
     _, gt, _ = scene

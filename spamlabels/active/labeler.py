@@ -5,7 +5,8 @@ once (one budget pool, spent where the uncertainty is highest)::
 
     for each level k (0 = GNN_node, then the GNN_edge levels):
         build and score level k in every clip
-        rank all nodes of all clips by the selection strategy (ours: binary entropy)
+        rank all nodes of all clips by the selection strategy (ours: binary entropy,
+            at GNN_node the boxes it decides first)
         ask the annotator about the top nodes until the level's share B_k is spent
         clamp the answers (forced in or out), round, build level k + 1
 

@@ -183,7 +183,7 @@ def consistency(view: LevelView) -> FloatArray:
 
 
 def ensemble_selection(models: Sequence[Any]) -> Selection:
-    """``ensemble|ours``: at GNN_node, the entropy of the mean node probability of the
+    """``ensemble|hierarchical``: at GNN_node, the entropy of the mean node probability of the
     labelling model and ``models`` (other checkpoints; Beluch et al.); edge levels as ours."""
 
     def node(view: LevelView) -> FloatArray:
