@@ -82,8 +82,7 @@ def main() -> None:
         conf, p, rejected, height = log.T
         print(f"\n{name}: HOTA {hota:.2f}, {res.clicks} clicks, {len(log)} GNN_node questions")
         print("| boxes | GNN_node p | asked | false | median height (px) |\n|---|---|---|---|---|")
-        keep = SpamConfig().node_keep_conf  # boxes at least this confident stay in
-        keep = 0.6 if keep is None else keep
+        keep = SpamConfig().node_keep_conf or 0.6  # boxes at least this confident stay in
         for kind, mask in (("weak", conf < keep), ("confident", conf >= keep)):
             for lo, hi in itertools.pairwise(BINS):
                 m = mask & (p >= lo) & (p < hi)

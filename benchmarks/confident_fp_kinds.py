@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spamlabels.active import counted_boxes
+from spamlabels.active import SequenceTruth, counted_boxes
 from spamlabels.core import box_iou, xywh_to_xyxy
-from spamlabels.core.matching import match_per_frame
 from spamlabels.io import MOTSequence
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
@@ -54,10 +53,10 @@ def main() -> None:
         dets = dets[dets.score >= args.min_conf]
         gt = seq.gt(args.half)
         counted = gt[counted_boxes(gt)]
-        to_gt, _ = match_per_frame(dets, counted, 0.5)
+        gt_id = SequenceTruth.from_ground_truth(dets, gt).gt_id  # the oracle's matching
         boxes = xywh_to_xyxy(dets.xywh)
         confident = dets.score >= args.conf
-        false = np.flatnonzero(confident & (to_gt < 0))
+        false = np.flatnonzero(confident & (gt_id < 0))
         counts = dict.fromkeys(KINDS, 0)
         for i in false:
             f, b = dets.frame[i], boxes[i : i + 1]

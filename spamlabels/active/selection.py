@@ -111,14 +111,10 @@ def decision_entropy(view: LevelView) -> FloatArray:
     the confident ones (most uncertain first). Without ``node_keep_conf``: the plain entropy.
     Measured against the plain entropy (``paper``) in docs/benchmarks.md section 7."""
     u = view.uncertainty
-    keep_conf = view.hierarchy.config.node_keep_conf
-    if view.level != 0 or keep_conf is None:
+    if view.level != 0 or view.hierarchy.config.node_keep_conf is None:
         return u
-    h = view.hierarchy
-    decided = np.zeros(len(u), bool)
-    live = h.det_to_node >= 0
-    decided[h.det_to_node[live]] = h.score[live] < keep_conf
-    return u + decided  # u lies in [0, 1]: every decided box ranks above every kept one
+    # u lies in [0, 1]: every box GNN_node decides ranks above every box kept anyway
+    return u + view.hierarchy.node_decided(len(u))
 
 
 def random(view: LevelView) -> FloatArray:

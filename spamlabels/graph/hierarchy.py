@@ -382,6 +382,18 @@ class ClipHierarchy:
         self._labels(graph)
         return graph
 
+    def node_decided(self, num_nodes: int) -> NDArray[np.bool_]:
+        """``(num_nodes,)`` GNN_node level: the nodes whose keep / reject GNN_node's
+        probability decides. All of them without ``node_keep_conf``; with it, those whose
+        most confident detection is below it (the others stay in whatever GNN_node says)."""
+        keep_conf = self.config.node_keep_conf
+        if keep_conf is None:
+            return np.ones(num_nodes, bool)
+        conf = np.zeros(num_nodes)
+        live = self.det_to_node >= 0
+        np.maximum.at(conf, self.det_to_node[live], self.score[live])
+        return conf < keep_conf
+
     def apply_node_probs(
         self, graph: LevelGraph, node_prob: FloatArray, edge_prob: FloatArray | None = None,
         forced: NDArray[np.int8] | None = None,
@@ -389,12 +401,7 @@ class ClipHierarchy:
         """Reject the detections whose probability is below ``node_threshold`` (``forced``:
         +1 keep, -1 reject, 0 free). Returns the rejected-node mask."""
         node_prob = np.asarray(node_prob, np.float64)
-        reject = node_prob < self.config.node_threshold
-        if self.config.node_keep_conf is not None:
-            conf = np.zeros(graph.num_nodes)
-            live = self.det_to_node >= 0
-            np.maximum.at(conf, self.det_to_node[live], self.score[live])
-            reject &= conf < self.config.node_keep_conf
+        reject = (node_prob < self.config.node_threshold) & self.node_decided(graph.num_nodes)
         if forced is not None:
             reject = (reject | (forced < 0)) & (forced <= 0)
         self.records.append(LevelRecord(graph, self.det_to_node.copy(), node_prob=node_prob,
