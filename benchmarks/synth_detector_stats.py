@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=300, help="frames per synthetic scene")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic scenes")
     parser.add_argument("--out", type=Path, required=True, help="JSON output path")
+    parser.add_argument("--also", nargs="*", default=[],
+                        help="more simulated presets to compare (e.g. yolox-weak)")  # fmt: skip
     parser.add_argument(
         "--plot",
         type=Path,
@@ -214,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         pairs = sim_pairs(PRESET_OF[det], args.sequences, args.frames, args.seed)
         timing[f"simulate {PRESET_OF[det]}"] = time.perf_counter() - t0
         stats[f"sim {PRESET_OF[det]}"] = detector_stats(pairs)
+    for name in args.also:
+        pairs = sim_pairs(name, args.sequences, args.frames, args.seed)
+        stats[f"sim {name}"] = detector_stats(pairs)
     print(format_table(stats))
     command = "python benchmarks/synth_detector_stats.py " + " ".join(
         argv if argv is not None else sys.argv[1:]

@@ -172,8 +172,14 @@ def test_cli_train_then_track(tmp_path, capsys):
     weights = tmp_path / "w.pt"
     assert main(["train", "synth", "--out", str(weights), "--sequences", "1", "--frames", "30",
                  "--iterations", "2", "--clip-length", "16", "--batch-size", "1",
-                 "--node-threshold", "0.3"]) == 0  # fmt: skip
-    assert read_checkpoint_meta(weights)["hierarchy"]["node_threshold"] == 0.3
+                 "--node-threshold", "0.3", "--detector", "yolox-weak"]) == 0  # fmt: skip
+    meta = read_checkpoint_meta(weights)
+    assert meta["hierarchy"]["node_threshold"] == 0.3
+    assert meta["source"]["detector"] == "yolox-weak"
+    assert main(["train", "synth", "--out", str(tmp_path / "x.pt"), "--sequences", "1",
+                 "--detector", "dpm"]) == 2  # fmt: skip
+    assert "unknown detector preset" in capsys.readouterr().err
+    assert not (tmp_path / "x.pt").exists()
     assert main(["synth", str(tmp_path / "data"), "--sequences", "1", "--frames", "30",
                  "--seed", "1", "--no-progress"]) == 0  # fmt: skip
     seq = next((tmp_path / "data").iterdir())

@@ -63,7 +63,9 @@ def add_parser(subparsers: Any) -> None:
         help="range of frame rates (default 10 30)",
     )
     p.add_argument(
-        "--detector", default="yolox", help="simulated detector preset: yolox (default) or frcnn"
+        "--detector",
+        default="yolox",
+        help="simulated detector preset: yolox (default), yolox-weak or frcnn",
     )
     p.add_argument("--prefix", default="SYNTH", help="sequence-name prefix (default SYNTH)")
     p.add_argument(

@@ -32,6 +32,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--sequences", type=int, default=24, help="synth: number of scenes")
     p.add_argument("--frames", type=int, default=300, help="synth: frames per scene")
+    p.add_argument(
+        "--detector",
+        default="yolox",
+        help="synth: simulated detector preset (spamlabels.synth.DETECTOR_PRESETS: yolox, "
+        "yolox-weak, frcnn)",
+    )
     p.add_argument("--iterations", type=int, default=1500)
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--clip-length", type=int, default=64, help="frames per training clip")
@@ -121,12 +127,24 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     synth = args.source == ["synth"]
     if synth:
+        from spamlabels.synth import DETECTOR_PRESETS
+
+        if args.detector not in DETECTOR_PRESETS:
+            print(f"error: --detector {args.detector}: unknown detector preset; known: "
+                  f"{', '.join(sorted(DETECTOR_PRESETS))}", file=sys.stderr)  # fmt: skip
+            return 2
         data = synthetic_sequences(
-            args.sequences, args.frames, args.seed, args.min_conf, appearance=args.appearance
+            args.sequences,
+            args.frames,
+            args.seed,
+            args.min_conf,
+            appearance=args.appearance,
+            detector=args.detector,
         )
         source: dict[str, Any] = {"kind": "synth", "sequences": args.sequences,
                                   "frames": args.frames, "seed": args.seed,
-                                  "appearance": args.appearance}  # fmt: skip
+                                  "appearance": args.appearance,
+                                  "detector": args.detector}  # fmt: skip
     else:
         data = mot_sequences(args.source, args.half, args.min_conf)
         source = {"kind": "folders", "paths": [str(p) for p in args.source], "half": args.half}

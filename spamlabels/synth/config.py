@@ -130,6 +130,10 @@ class DetectorConfig:
     """Relative growth of the box-edge noise from fully visible to fully occluded."""
     loc_tau: float = 0.3
     """Correlation time of the box-edge noise along a track, seconds."""
+    loc_weak: float = 0.0
+    """Relative growth of the box-edge noise of weak detections: the noise is multiplied by
+    ``1 + loc_weak * r`` with ``r`` rising linearly from 0 at confidence 0.7 to 1 at 0.3 and
+    below (a real detector's weak boxes of occluded people are also its worst-placed ones)."""
     nms_iou: float = 0.7
     """Non-maximum suppression: a detection overlapping a more confident one of the same frame
     with a larger IoU is dropped (1 disables it). ByteTrack's YOLOX uses 0.7."""
@@ -157,6 +161,11 @@ class DetectorConfig:
     prop_fire_rate: float = 0.3
     """Probability per frame that a person-like static object (prop) in view, at least 30 %
     unoccluded, fires a false positive."""
+    fp_min_height: float = 0.0
+    """False positives (parts, clutter, props) smaller than this (1080p-equivalent pixels) are
+    dropped: a real detector rarely fires on the head of a distant person."""
+    clutter_height: tuple[float, float] = (0.03, 0.35)
+    """Range of clutter box heights as fractions of the image height (log-uniform)."""
     clutter_persistent: float = 0.6
     """Share of the clutter that comes from persistent sites (fixed places of the image that
     keep firing, on and off with correlation time ``fp_tau``, each firing in about a third
@@ -201,6 +210,8 @@ class DetectorConfig:
                 "loc_rel": (0, 1),
                 "loc_occlusion": (0, 100),
                 "loc_tau": (0, 100),
+                "loc_weak": (0, 100),
+                "fp_min_height": (0, 2000),
                 "visible_part_bias": (0, 1),
                 "part_rate": (0, 20),
                 "clutter_rate": (0, 1000),
@@ -226,6 +237,8 @@ class DetectorConfig:
             self.min_score,
             f"below score_cap ({self.score_cap})",
         )
+        lo, hi = self.clutter_height
+        _check(0 < lo <= hi <= 2, "clutter_height", self.clutter_height, "0 < low <= high <= 2")
         for name in ("clip_to_image", "truncation_as_occlusion"):
             _check(isinstance(getattr(self, name), bool), name, getattr(self, name), "a bool")
         _check(
@@ -273,6 +286,18 @@ DETECTOR_PRESETS: dict[str, DetectorConfig] = {
         fp_ceiling=4.5,
         fp_decay=0.1,
         prop_fire_rate=0.05,
+    ),
+    # the yolox preset with weak boxes closer to real YOLOX ones (docs/synth.md): weak true
+    # boxes placed worse, no tiny false positives, more person-sized ones
+    "yolox-weak": DetectorConfig(
+        name="yolox-weak",
+        loc_weak=0.8,
+        fp_min_height=45.0,
+        clutter_height=(0.055, 0.25),
+        clutter_rate=10.0,
+        part_rate=1.3,
+        fp_decay=0.3,
+        fp_ceiling=1.4,
     ),
 }
 """Named detector parameter sets calibrated against MOT17 (see ``docs/synth.md``)."""

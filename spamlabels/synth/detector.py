@@ -134,6 +134,8 @@ def _true_detections(
     lam = cfg.visible_part_bias
     target[has_vis] = (1 - lam) * tg.xyxy[has_vis] + lam * tg.visible_xyxy[has_vis]
     sigma = (cfg.loc_px + cfg.loc_rel * h * (1 + cfg.loc_occlusion * (1 - v))) / px_scale
+    if cfg.loc_weak > 0:
+        sigma = sigma * (1 + cfg.loc_weak * np.clip((0.7 - score) / 0.4, 0.0, 1.0))
     box = target + sigma[:, None] * ar1_per_track(rng, tg.track, tg.frame, cfg.loc_tau, dt, 4)
     return keep, box, score
 
@@ -242,9 +244,11 @@ def _clutter_boxes(
     rate: float,
     rng: np.random.Generator,
     count: int | None = None,
+    height: tuple[float, float] = (0.03, 0.35),
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Random person-shaped background boxes (``rate`` per frame of a 1920x1080 image, or
-    exactly ``count`` in frame 1): frame numbers and ``(m, 4)`` boxes."""
+    exactly ``count`` in frame 1; heights log-uniform in ``height`` times the image height):
+    frame numbers and ``(m, 4)`` boxes."""
     x0, y0, x1, y1 = image
     w_img, h_img = x1 - x0, y1 - y0
     if count is None:
@@ -254,7 +258,7 @@ def _clutter_boxes(
         counts[0] = count
     m = int(counts.sum())
     frame = np.repeat(np.arange(1, n_frames + 1), counts)
-    h = h_img * np.exp(rng.uniform(np.log(0.03), np.log(0.35), m))
+    h = h_img * np.exp(rng.uniform(np.log(height[0]), np.log(height[1]), m))
     w = h * rng.uniform(0.25, 0.8, m)
     cx = x0 + rng.uniform(0, 1, m) * w_img
     bottom = y0 + rng.uniform(0.35, 1.05, m) * h_img
@@ -275,7 +279,7 @@ def _clutter_sites(
     n_sites = int(rng.poisson(rate / fire)) if rate > 0 else 0
     if n_sites == 0 or n_frames == 0:
         return np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(0)
-    _, site_box = _clutter_boxes(1, image, 0.0, rng, n_sites)
+    _, site_box = _clutter_boxes(1, image, 0.0, rng, n_sites, cfg.clutter_height)
     track = np.repeat(np.arange(n_sites), n_frames)
     frame = np.tile(np.arange(1, n_frames + 1), n_sites)
     on = ndtr(ar1_per_track(rng, track, frame, cfg.fp_tau, dt)[:, 0]) < fire
@@ -371,12 +375,19 @@ def simulate_detections(
         detection came from, -1 for clutter). Boxes and scores are rounded like a det.txt.
     """
     dt = 1.0 / fps
-    frames, boxes, scores, sources, tracks = [], [], [], [], []
+    frames: list[np.ndarray] = []
+    boxes: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
+    sources: list[np.ndarray] = []
+    tracks: list[np.ndarray] = []
+    px_scale = 1080.0 / max(image[3] - image[1], 1.0)
 
     def add(
         f: np.ndarray, b: np.ndarray, s: np.ndarray, src: DetectionSource, tr: np.ndarray
     ) -> None:
         keep = s >= config.min_score
+        if src != DetectionSource.TRUE and config.fp_min_height > 0:
+            keep &= (b[:, 3] - b[:, 1]) * px_scale >= config.fp_min_height
         frames.append(f[keep])
         boxes.append(b[keep])
         scores.append(s[keep])
@@ -384,7 +395,6 @@ def simulate_detections(
         tracks.append(tr[keep])
 
     if len(people):
-        px_scale = 1080.0 / max(image[3] - image[1], 1.0)
         keep, box, score = _true_detections(people, config, dt, px_scale, rng)
         add(people.frame[keep], box[keep], score[keep], DetectionSource.TRUE, people.track[keep])
         # parts / duplicates: two channels, each correlated along the track in time
@@ -405,7 +415,9 @@ def simulate_detections(
         )
     area = (image[2] - image[0]) * (image[3] - image[1]) / _REF_AREA
     share = config.clutter_persistent
-    c_frame, c_box = _clutter_boxes(n_frames, image, config.clutter_rate * (1 - share), rng)
+    c_frame, c_box = _clutter_boxes(
+        n_frames, image, config.clutter_rate * (1 - share), rng, height=config.clutter_height
+    )
     add(
         c_frame,
         c_box,
