@@ -19,6 +19,7 @@ and the best IoU with a strong (conf >= 0.6) candidate there.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,9 @@ from numpy.typing import NDArray
 from spamlabels.active import SequenceTruth
 from spamlabels.core import box_iou
 from spamlabels.io import MOTSequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gnn_node_auc import roc_auc
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
 OFFSETS = (-1, 1, -3, 3, -8, 8)
@@ -64,14 +68,6 @@ def features(seq: MOTSequence, half: str) -> tuple[NDArray[np.float32], NDArray[
                 row += [0.0, 0.0, 0.0]
         out.append(row)
     return np.asarray(out, np.float32), true[weak]
-
-
-def roc_auc(score: NDArray[np.floating], label: NDArray[np.bool_]) -> float:
-    """Area under the ROC curve (Mann-Whitney)."""
-    rank = np.empty(len(score))
-    rank[np.argsort(score, kind="stable")] = np.arange(1, len(score) + 1)
-    n1 = int(label.sum())
-    return float((rank[label].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(label) - n1)))
 
 
 def main() -> None:

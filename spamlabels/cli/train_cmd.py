@@ -127,11 +127,12 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     synth = args.source == ["synth"]
     if synth:
-        from spamlabels.synth import DETECTOR_PRESETS
+        from spamlabels.synth import DetectorConfig
 
-        if args.detector not in DETECTOR_PRESETS:
-            print(f"error: --detector {args.detector}: unknown detector preset; known: "
-                  f"{', '.join(sorted(DETECTOR_PRESETS))}", file=sys.stderr)  # fmt: skip
+        try:
+            detector = DetectorConfig.preset(args.detector)
+        except ValueError as err:
+            print(f"error: --detector: {err}", file=sys.stderr)
             return 2
         data = synthetic_sequences(
             args.sequences,
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             args.seed,
             args.min_conf,
             appearance=args.appearance,
-            detector=args.detector,
+            detector=detector,
         )
         source: dict[str, Any] = {"kind": "synth", "sequences": args.sequences,
                                   "frames": args.frames, "seed": args.seed,

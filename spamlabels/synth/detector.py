@@ -243,8 +243,8 @@ def _clutter_boxes(
     image: tuple[float, float, float, float],
     rate: float,
     rng: np.random.Generator,
+    height: tuple[float, float],
     count: int | None = None,
-    height: tuple[float, float] = (0.03, 0.35),
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Random person-shaped background boxes (``rate`` per frame of a 1920x1080 image, or
     exactly ``count`` in frame 1; heights log-uniform in ``height`` times the image height):
@@ -279,7 +279,7 @@ def _clutter_sites(
     n_sites = int(rng.poisson(rate / fire)) if rate > 0 else 0
     if n_sites == 0 or n_frames == 0:
         return np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(0)
-    _, site_box = _clutter_boxes(1, image, 0.0, rng, n_sites, cfg.clutter_height)
+    _, site_box = _clutter_boxes(1, image, 0.0, rng, cfg.clutter_height, n_sites)
     track = np.repeat(np.arange(n_sites), n_frames)
     frame = np.tile(np.arange(1, n_frames + 1), n_sites)
     on = ndtr(ar1_per_track(rng, track, frame, cfg.fp_tau, dt)[:, 0]) < fire
@@ -416,7 +416,7 @@ def simulate_detections(
     area = (image[2] - image[0]) * (image[3] - image[1]) / _REF_AREA
     share = config.clutter_persistent
     c_frame, c_box = _clutter_boxes(
-        n_frames, image, config.clutter_rate * (1 - share), rng, height=config.clutter_height
+        n_frames, image, config.clutter_rate * (1 - share), rng, config.clutter_height
     )
     add(
         c_frame,
