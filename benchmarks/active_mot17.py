@@ -39,6 +39,9 @@ from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
+ENSEMBLE = [Path(__file__).resolve().parent / "weights" / f"spam_synth_v{v}.pt" for v in (3, 5, 6)]
+"""The checkpoints that join the shipped one in the ``ensemble`` baseline: synthetic-only,
+made by the commands of benchmarks/weights/README.md."""
 METRICS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1")
 
 
@@ -197,10 +200,9 @@ def main() -> None:
     ap.add_argument("--strategies", nargs="+",
                     default=["hierarchical", "random", "entbox", "entimg", "coreset",
                              "consistency", "ensemble"])  # fmt: skip
-    runs = Path("runs/train")
-    ap.add_argument("--ensemble", nargs="+", type=Path,
-                    default=[runs / f"spam_synth_v{v}.pt" for v in (3, 5, 6)],
-                    help="checkpoints joining the shipped one in the ensemble")  # fmt: skip
+    ap.add_argument("--ensemble", nargs="+", type=Path, default=ENSEMBLE,
+                    help="checkpoints joining the shipped one in the ensemble "
+                         "(default: benchmarks/weights/, made as its README says)")  # fmt: skip
     ap.add_argument("--replicates", type=int, default=1,
                     help="runs per budget and strategy, at budgets spread evenly over "
                          "budget x (1 +- jitter): the outcome of one run is chaotic "
@@ -228,7 +230,7 @@ def main() -> None:
     ensemble = None
     if "ensemble" in args.strategies:
         missing = [str(p) for p in args.ensemble if not p.is_file()]
-        if missing:  # made by the training commands of docs/benchmarks.md section 6
+        if missing:
             print(f"ensemble left out: no {', '.join(missing)}", flush=True)
             args.strategies.remove("ensemble")
         else:

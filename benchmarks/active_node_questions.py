@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,9 @@ from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
 from spamlabels.track.spam import SpamConfig
 
-SEQS = ("02", "04", "05", "09", "10", "11", "13")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from active_mot17 import ENSEMBLE, SEQS
+
 BINS = (0.0, 0.3, 0.46, 0.54, 0.7, 0.8, 0.9, 1.01)
 
 
@@ -59,9 +62,7 @@ def main() -> None:
     ap.add_argument("--detector", default="YOLOX")
     ap.add_argument("--budget", default="10", help="percent of the full manual cost")
     ap.add_argument("--strategies", nargs="+", default=["hierarchical", "coreset"])
-    runs = Path("runs/train")
-    ap.add_argument("--ensemble", nargs="+", type=Path,
-                    default=[runs / f"spam_synth_v{v}.pt" for v in (3, 5, 6)])  # fmt: skip
+    ap.add_argument("--ensemble", nargs="+", type=Path, default=ENSEMBLE)
     args = ap.parse_args()
     torch.set_num_threads(2)
     seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]
