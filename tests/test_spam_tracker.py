@@ -15,6 +15,7 @@ from spamlabels.cli.__main__ import main  # noqa: E402
 from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta  # noqa: E402
 from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
 from spamlabels.track import create_tracker  # noqa: E402
+from spamlabels.track.spam import DEFAULT_WEIGHTS  # noqa: E402
 from spamlabels.train import TrainConfig, Trainer, make_train_sequence  # noqa: E402
 
 
@@ -258,8 +259,9 @@ def test_committed_ensemble_members_are_synthetic_only(version, seed, steps):
     """The ``ensemble`` baseline's checkpoints (benchmarks/weights/README.md) were trained on
     generated scenes only, by the commands written there, and load into the shipped
     architecture."""
-    root = Path(__file__).resolve().parents[1]
-    path = root / "benchmarks" / "weights" / f"spam_synth_v{version}.pt"
+    path = (
+        Path(__file__).resolve().parents[1] / "benchmarks" / "weights" / f"spam_synth_v{version}.pt"
+    )
     meta = read_checkpoint_meta(path)
     assert meta["source"]["kind"] == "synth"
     assert meta["source"]["seed"] == seed and meta["step"] == steps
@@ -267,6 +269,6 @@ def test_committed_ensemble_members_are_synthetic_only(version, seed, steps):
     if version != 3:  # fine-tuned from the shipped weights
         assert meta["source"]["init"] == "spamlabels/weights/spam_synth.pt"
     model = load_checkpoint(path)
-    shipped = load_checkpoint(root / "spamlabels" / "weights" / "spam_synth.pt")
+    shipped = load_checkpoint(DEFAULT_WEIGHTS)
     assert sum(p.numel() for p in model.parameters()) == 68_076
     assert model.state_dict().keys() == shipped.state_dict().keys()
