@@ -37,6 +37,7 @@ from spamlabels.core import Tracks
 from spamlabels.engine import LabelInputs, load_label_inputs
 from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
+from spamlabels.track.spam import SpamTracker
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
 ENSEMBLE = [Path(__file__).resolve().parent / "weights" / f"spam_synth_v{v}.pt" for v in (3, 5, 6)]
@@ -211,6 +212,9 @@ def main() -> None:
     ap.add_argument("--no-fit-split", action="store_true",
                     help="the paper's split with roll-over only, instead of the split "
                          "fitted to what each level can take")  # fmt: skip
+    ap.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
+                    help="the tracker's box smoothing (SpamConfig.smooth_seconds; 0 = off, "
+                         "as every result before the session of 2026-12-04)")  # fmt: skip
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -235,6 +239,7 @@ def main() -> None:
             args.strategies.remove("ensemble")
         else:
             ensemble = ensemble_selection([load_checkpoint(p) for p in args.ensemble])
+    tracker = SpamTracker() if args.smooth is None else SpamTracker(smooth_seconds=args.smooth)
     print(f"{len(tasks)} sequences ({args.half}), full manual cost {full} clicks", flush=True)
     rows: list[dict[str, Any]] = []
 
@@ -258,7 +263,8 @@ def main() -> None:
                 t0 = time.perf_counter()
                 run_budget = round(float(budget_text) * float(f), 4)
                 res = label_sequences(tasks, OracleAnnotator(truth), round(clicks * float(f)),
-                                      strategy=pick, fit_split=not args.no_fit_split)  # fmt: skip
+                                      tracker=tracker, strategy=pick,
+                                      fit_split=not args.no_fit_split)  # fmt: skip
                 record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
                        time.perf_counter() - t0, f" at {run_budget:.3f} %" * (n > 1),
                        run_budget)  # fmt: skip
@@ -269,7 +275,7 @@ def main() -> None:
                    f" every {step} frames")  # fmt: skip
     if not args.no_ceiling:
         t0 = time.perf_counter()
-        res = label_sequences(tasks, OracleAnnotator(truth), 10**9, ask_all=True)
+        res = label_sequences(tasks, OracleAnnotator(truth), 10**9, tracker=tracker, ask_all=True)
         record("ceiling", 100.0, res.clicks, _score(inputs, res.tracks), time.perf_counter() - t0)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,9 @@ def main() -> None:
     ap.add_argument("--seqs", nargs="+", default=list(SEQS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--clip-length", type=int, default=None)
+    ap.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
+                    help="SpamConfig.smooth_seconds (0 = off, as every result before the "
+                         "session of 2026-12-04)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -61,6 +64,8 @@ def main() -> None:
             dets = dets[dets.score >= min_conf]
             n = seq.length("val")
             kwargs = {"clip_length": args.clip_length} if args.clip_length else {}
+            if args.smooth is not None:
+                kwargs["smooth_seconds"] = args.smooth
             tracker = create_tracker("spam", weights=args.weights, node_level=node_level,
                                      image_size=(seq.info.im_width, seq.info.im_height),
                                      **kwargs)  # fmt: skip

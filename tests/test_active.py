@@ -486,6 +486,11 @@ def test_knowledge_round_trips_through_json(scene):
     res = label_sequences([task], OracleAnnotator(truth, refine_iou=0.95), 80, tracker=_tracker())
     know = res.knowledge["s"]
     assert know.refined.any() and know.must and know.cannot  # every kind of fact is there
+    out = res.tracks["s"]  # refined boxes are kept as drawn (not smoothed with the others)
+    rows = out.data["det_index"]
+    refined = (rows >= 0) & know.refined[np.maximum(rows, 0)]
+    assert refined.any()
+    np.testing.assert_array_equal(out.xywh[refined], know.xywh[rows[refined]])
     back = HumanKnowledge.from_dict(json.loads(json.dumps(know.to_dict())), task.dets)
     for name in ("accepted", "linked", "rejected", "refined", "xywh"):
         np.testing.assert_array_equal(getattr(back, name), getattr(know, name))

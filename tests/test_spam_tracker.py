@@ -7,6 +7,7 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.core import Provenance
+from spamlabels.io import read_tracks
 from spamlabels.track.spam import _clip_starts, interpolate_tracks, trained_clip_length
 
 torch = pytest.importorskip("torch")
@@ -14,7 +15,7 @@ torch = pytest.importorskip("torch")
 from spamlabels.cli.__main__ import main  # noqa: E402
 from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta  # noqa: E402
 from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
-from spamlabels.track import create_tracker  # noqa: E402
+from spamlabels.track import create_tracker, smooth_tracks  # noqa: E402
 from spamlabels.track.spam import DEFAULT_WEIGHTS  # noqa: E402
 from spamlabels.train import TrainConfig, Trainer, make_train_sequence  # noqa: E402
 
@@ -47,13 +48,23 @@ def scene():
 def test_spam_tracker_runs_and_keeps_every_decision(scene):
     info, _, det = scene
     torch.manual_seed(0)
-    tracker = create_tracker("spam", model=HierarchicalGNN(), weights=None, clip_length=20,
+    model = HierarchicalGNN()
+    tracker = create_tracker("spam", model=model, weights=None, clip_length=20, smooth_seconds=0,
                              image_size=(info.im_width, info.im_height))  # fmt: skip
     tracks = tracker.track(det, info.seq_length, info.frame_rate)
     pairs = np.stack([tracks.frame, tracks.id], 1)
     assert len(np.unique(pairs, axis=0)) == len(tracks)  # one box per track and frame
     real = tracks.data["det_index"] >= 0
     np.testing.assert_allclose(tracks.xywh[real], det.xywh[tracks.data["det_index"][real]])
+    # by default the boxes are smoothed over time as the last step, nothing else changes
+    smoothed = create_tracker("spam", model=model, weights=None, clip_length=20,
+                              image_size=(info.im_width, info.im_height))  # fmt: skip
+    out = smoothed.track(det, info.seq_length, info.frame_rate)
+    sigma = smoothed.config.smooth_seconds * info.frame_rate
+    assert sigma > 0
+    ref = smooth_tracks(tracks, sigma).sorted()
+    np.testing.assert_array_equal(out.id, ref.id)
+    np.testing.assert_allclose(out.xywh, ref.xywh)
     assert len(tracker.last_clips) == len(_clip_starts(info.seq_length, 20, 0.5))
     clip = tracker.last_clips[0]
     rec0 = clip.hierarchy.records[0]
@@ -190,6 +201,17 @@ def test_cli_train_then_track(tmp_path, capsys):
     assert main(["track", str(seq), "--tracker", "spam", "--weights", str(weights), "--out",
                  str(out), "--no-progress"]) == 0  # fmt: skip
     assert out.is_file()
+    raw = tmp_path / "raw.txt"  # --smooth 0: the boxes as detected (and interpolated)
+    assert main(["track", str(seq), "--tracker", "spam", "--weights", str(weights), "--out",
+                 str(raw), "--no-progress", "--smooth", "0"]) == 0  # fmt: skip
+    a, b = read_tracks(out).sorted(), read_tracks(raw).sorted()
+    np.testing.assert_array_equal(a.id, b.id)
+    assert not np.allclose(a.xywh, b.xywh)
+    with pytest.raises(SystemExit):
+        main(["track", str(seq), "--tracker", "spam", "--out", str(raw), "--smooth", "-1"])
+    assert "must be >= 0" in capsys.readouterr().err
+    assert main(["track", str(seq), "--out", str(raw), "--smooth", "0.1"]) == 2
+    assert "apply to spam" in capsys.readouterr().err
     assert main(["track", str(seq), "--tracker", "spam", "--weights", str(tmp_path / "nope.pt"),
                  "--out", str(out), "--no-progress"]) == 2  # fmt: skip
     assert "weights file not found" in capsys.readouterr().err

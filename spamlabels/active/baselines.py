@@ -11,7 +11,7 @@ import numpy as np
 
 from spamlabels.active.budget import counted_boxes, manual_clicks
 from spamlabels.core import Provenance, Tracks
-from spamlabels.track.spam import interpolate_tracks
+from spamlabels.track.postprocess import interpolate_tracks
 
 __all__ = ["frame_based_cost", "frame_based_labels", "frame_step_for_budget"]
 

@@ -586,7 +586,8 @@ class _Session:
             k = self.know[i]
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
             tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
-                                           drop=k.rejected, protect=k.accepted)  # fmt: skip
+                                           drop=k.rejected, protect=k.accepted,
+                                           fixed=k.refined)  # fmt: skip
             row = np.asarray(tracks.data["det_index"])
             prov = np.asarray(tracks.data["provenance"]).copy()
             real = row >= 0

@@ -30,6 +30,7 @@ def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
     from spamlabels.cli.selftrain_cmd import add_selftrain_options
+    from spamlabels.cli.track_cmd import nonnegative_float
 
     p = sub.add_parser(
         "label",
@@ -79,6 +80,10 @@ def add_parser(sub: Any) -> None:
                    "(2 clicks; default: never, as the paper does on MOT17)")  # fmt: skip
     p.add_argument("--no-node-level", action="store_true",
                    help="skip GNN_node (every candidate goes to the edge levels)")  # fmt: skip
+    p.add_argument("--smooth", type=nonnegative_float, default=None, metavar="SECONDS",
+                   help="standard deviation of the Gaussian that smooths each track's boxes "
+                   "over time, 0 = off (default: SpamConfig.smooth_seconds); refined boxes "
+                   "are kept as drawn")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip
@@ -119,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
-        node_level=not args.no_node_level, answers=args.answers,
+        node_level=not args.no_node_level, smooth_seconds=args.smooth, answers=args.answers,
     )  # fmt: skip
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)

@@ -17,6 +17,14 @@ def _conf(text: str) -> float:
     return value
 
 
+def nonnegative_float(text: str) -> float:
+    """argparse type: a finite number >= 0 (e.g. seconds)."""
+    value = _conf(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
 def _thresholds(text: str) -> float | tuple[float, ...]:
     """``0.45`` or one probability per edge level, ``0.5,0.5,0.45`` (last one repeated)."""
     try:
@@ -110,6 +118,14 @@ def add_parser(sub: Any) -> None:
         help="spam: edge probability above which GNN_edge links two tracklets, one value or "
         "one per level, last repeated (default: SpamConfig.edge_threshold)",
     )
+    p.add_argument(
+        "--smooth",
+        type=nonnegative_float,
+        default=None,
+        metavar="SECONDS",
+        help="spam: standard deviation of the Gaussian that smooths each track's boxes over "
+        "time, 0 = off (default: SpamConfig.smooth_seconds)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -128,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         "--node-keep-conf": args.node_keep_conf,
         "--edge-threshold": args.edge_threshold,
         "--appearance": args.appearance,
+        "--smooth": args.smooth,
     }
     if args.tracker != "spam" and any(v is not None for v in spam_only.values()):
         given = "/".join(k for k, v in spam_only.items() if v is not None)
@@ -146,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
         for key in ("weights", "node_threshold", "node_keep_conf", "edge_threshold"):
             if getattr(args, key) is not None:
                 kwargs[key] = getattr(args, key)
+        if args.smooth is not None:
+            kwargs["smooth_seconds"] = args.smooth
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(

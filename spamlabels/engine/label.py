@@ -96,6 +96,8 @@ class LabelJob:
         refine_iou: the oracle refines matched boxes below this IoU (``None``: never).
         seed: for random strategies.
         node_level: run GNN_node (and ask about single detections).
+        smooth_seconds: the tracker's box smoothing over time (``SpamConfig.smooth_seconds``;
+            ``None``: its default, 0: off); boxes refined by the annotator are kept as drawn.
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
     """
@@ -111,6 +113,7 @@ class LabelJob:
     refine_iou: float | None = None
     seed: int = 0
     node_level: bool = True
+    smooth_seconds: float | None = None
     answers: str | Path | None = None
 
 
@@ -331,6 +334,8 @@ def run_label_job(
     full = inputs.full_cost
     clicks = parse_budget(job.budget, full)
     kwargs: dict[str, Any] = {"node_level": job.node_level}
+    if job.smooth_seconds is not None:
+        kwargs["smooth_seconds"] = job.smooth_seconds
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(

@@ -3,6 +3,7 @@
 from spamlabels.track.base import Tracker, available_trackers, create_tracker
 from spamlabels.track.bytetrack import ByteTrack, ByteTrackConfig, OutputBox, linear_assignment
 from spamlabels.track.kalman import KalmanFilterXYAH
+from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks
 
 __all__ = [
     "ByteTrack",
@@ -12,5 +13,7 @@ __all__ = [
     "Tracker",
     "available_trackers",
     "create_tracker",
+    "interpolate_tracks",
     "linear_assignment",
+    "smooth_tracks",
 ]

@@ -33,6 +33,7 @@ from scipy.optimize import linear_sum_assignment
 from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph
 from spamlabels.track.base import Tracker, _check_frames
+from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -78,6 +79,11 @@ class SpamConfig:
     """Fill gaps inside tracks by linear interpolation (off for DanceTrack in SUSHI)."""
     max_interpolation_gap: int = 0
     """Largest gap (frames) to fill; 0 = any."""
+    smooth_seconds: float = 0.1
+    """Standard deviation (seconds) of the Gaussian of the local linear fit that smooths every
+    track's boxes over time after interpolation
+    (:func:`~spamlabels.track.postprocess.smooth_tracks`; 0 = off). 0.1 s (3 frames at 30
+    frames/s): chosen on the MOT17 YOLOX *train* halves (docs/benchmarks.md section 6)."""
     top_k: int = 7
     """Reciprocal top-k of the graph pruning (SUSHI: 10; 7 chosen with ``edge_threshold`` on
     the MOT17 YOLOX train halves)."""
@@ -92,6 +98,8 @@ class SpamConfig:
             raise ValueError(f"clip_overlap must be in [0, 1), got {self.clip_overlap}")
         if self.min_track_len < 1:
             raise ValueError(f"min_track_len must be >= 1, got {self.min_track_len}")
+        if not (self.smooth_seconds >= 0.0 and np.isfinite(self.smooth_seconds)):
+            raise ValueError(f"smooth_seconds must be >= 0, got {self.smooth_seconds}")
         if not 0.0 < self.node_threshold < 1.0:
             raise ValueError(f"node_threshold must be in (0, 1), got {self.node_threshold}")
 
@@ -181,50 +189,6 @@ def run_hierarchy(
             forced = clamp_edges(g, ep) if clamp_edges is not None else None
             hierarchy.apply_edge_probs(g, ep, forced)
     return hierarchy
-
-
-def interpolate_tracks(tracks: Tracks, max_gap: int = 0) -> Tracks:
-    """Fill missing frames inside each track by linear interpolation of centre, width and height.
-
-    Interpolated rows get ``data["provenance"] = INTERPOLATED``, score = the smaller of the two
-    bracketing scores, and ``data["det_index"] = -1`` when that column exists.
-
-    Args:
-        tracks: input tracks (one row per track and frame).
-        max_gap: only fill gaps of at most this many missing frames (0 = all).
-    """
-    if len(tracks) == 0:
-        return tracks
-    t = tracks[np.lexsort((tracks.frame, tracks.id))]
-    same = t.id[1:] == t.id[:-1]
-    gap = t.frame[1:] - t.frame[:-1] - 1
-    fill = same & (gap > 0)
-    if max_gap > 0:
-        fill &= gap <= max_gap
-    idx = np.flatnonzero(fill)
-    if not len(idx):
-        return tracks
-    counts = gap[idx]
-    left = np.repeat(idx, counts)
-    step = np.concatenate([np.arange(1, c + 1) for c in counts])
-    alpha = (step / np.repeat(counts + 1, counts))[:, None]
-    c = t.xywh[:, :2] + t.xywh[:, 2:] / 2
-    wh = t.xywh[:, 2:]
-    c_new = c[left] * (1 - alpha) + c[left + 1] * alpha
-    wh_new = wh[left] * (1 - alpha) + wh[left + 1] * alpha
-    data: dict[str, np.ndarray] = {}
-    for key, value in t.data.items():
-        if key == "provenance":
-            data[key] = np.full(len(left), Provenance.INTERPOLATED, value.dtype)
-        elif key == "det_index":
-            data[key] = np.full(len(left), -1, value.dtype)
-        else:
-            data[key] = value[left]
-    new = Tracks(
-        frame=t.frame[left] + step, xywh=np.concatenate([c_new - wh_new / 2, wh_new], 1),
-        id=t.id[left], score=np.minimum(t.score[left], t.score[left + 1]), data=data,
-    )  # fmt: skip
-    return Tracks.merge([t, new]).sorted()
 
 
 class SpamTracker(Tracker):
@@ -356,14 +320,16 @@ class SpamTracker(Tracker):
 
     def assemble(
         self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None,
-        protect: NDArray[np.bool_] | None = None,
+        protect: NDArray[np.bool_] | None = None, fixed: NDArray[np.bool_] | None = None,
     ) -> Tracks:  # fmt: skip
         """Tracks of a sequence from its finished clips (in time order): stitch consecutive
         clips by Hungarian matching on the detections they share (each clip decides the frames
         from the middle of its overlap with the previous one on), drop the rows in ``drop``
         ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``
         unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), then
-        interpolate. Boxes are taken from ``dets``.
+        interpolate and smooth the boxes over time (``smooth_seconds``), except the rows of
+        ``fixed`` ``(n,)`` (e.g. refined by an annotator), whose boxes are kept. Boxes are
+        taken from ``dets``.
 
         Returns:
             Tracks with ``data["det_index"]`` and ``data["provenance"]`` (see :meth:`track`).
@@ -416,4 +382,10 @@ class SpamTracker(Tracker):
             out = out[ok]
         if cfg.interpolate:
             out = interpolate_tracks(out, cfg.max_interpolation_gap)
+        if cfg.smooth_seconds > 0 and len(out):
+            row = np.asarray(out.data["det_index"])
+            keep_box = None
+            if fixed is not None:
+                keep_box = (row >= 0) & fixed[np.maximum(row, 0)]
+            out = smooth_tracks(out, cfg.smooth_seconds * self.frame_rate, fixed=keep_box)
         return out.sorted()
