@@ -67,3 +67,42 @@ def test_smoothing_after_interpolation_and_config_check():
     np.testing.assert_allclose(out.xywh[:, 0], [0, 10, 20, 30, 40], atol=1e-9)  # linear stays
     with pytest.raises(ValueError, match="smooth_seconds"):
         SpamConfig(smooth_seconds=-0.1)
+
+
+def _brute_force(frames, values, at, sigma):
+    """Weighted least-squares line through (frames, values) evaluated at ``at``."""
+    d = frames - at
+    w = np.exp(-0.5 * (d / sigma) ** 2) * (np.abs(d) <= np.ceil(3 * sigma))
+    a = np.stack([np.ones_like(d), d], 1) * np.sqrt(w)[:, None]
+    coef = np.linalg.lstsq(a, values * np.sqrt(w), rcond=None)[0]
+    return coef[0]
+
+
+def test_smoothing_matches_weighted_least_squares_on_unsorted_tracks():
+    rng = np.random.default_rng(0)
+    rows = []
+    for tid in (7, 3):
+        frames = np.sort(rng.choice(np.arange(1, 60), 35, replace=False))
+        rows += [(f, tid, *rng.uniform(10, 100, 2), *rng.uniform(20, 60, 2)) for f in frames]
+    t = make_tracks(rows)
+    perm = rng.permutation(len(t))
+    t = t[perm]  # unsorted input, two tracks interleaved
+    fixed = np.zeros(len(t), bool)
+    fixed[[3, 40]] = True
+    out = smooth_tracks(t, sigma=2.5, fixed=fixed)
+    for tid in (7, 3):
+        src, got = t.track(tid), out.track(tid)
+        c = src.xywh[:, :2] + src.xywh[:, 2:] / 2
+        for i, f in enumerate(src.frame):
+            want = [_brute_force(src.frame.astype(float), c[:, 0], f, 2.5),
+                    _brute_force(src.frame.astype(float), src.xywh[:, 2], f, 2.5)]  # fmt: skip
+            got_c = got.xywh[i, 0] + got.xywh[i, 2] / 2
+            is_fixed = fixed[np.flatnonzero((t.id == tid) & (t.frame == f))[0]]
+            if is_fixed:  # kept bit for bit
+                np.testing.assert_array_equal(got.xywh[i], src.xywh[i])
+            else:
+                np.testing.assert_allclose([got_c, got.xywh[i, 2]], want, rtol=1e-9)
+    with pytest.raises(ValueError, match="finite"):
+        smooth_tracks(t, float("nan"))
+    with pytest.raises(ValueError, match="two rows in one frame"):
+        smooth_tracks(Tracks.merge([t, t[:1]]), 1.0)

@@ -56,13 +56,16 @@ def test_spam_tracker_runs_and_keeps_every_decision(scene):
     assert len(np.unique(pairs, axis=0)) == len(tracks)  # one box per track and frame
     real = tracks.data["det_index"] >= 0
     np.testing.assert_allclose(tracks.xywh[real], det.xywh[tracks.data["det_index"][real]])
-    # by default the boxes are smoothed over time as the last step, nothing else changes
+    # by default the boxes are smoothed over time as the last step, nothing else changes; sigma
+    # is in seconds, so the frame rate given to track() sets it (not the constructor's 30)
     smoothed = create_tracker("spam", model=model, weights=None, clip_length=20,
                               image_size=(info.im_width, info.im_height))  # fmt: skip
-    out = smoothed.track(det, info.seq_length, info.frame_rate)
-    sigma = smoothed.config.smooth_seconds * info.frame_rate
+    out = smoothed.track(det, info.seq_length, frame_rate=12.5)
+    raw = tracker.track(det, info.seq_length, frame_rate=12.5)
+    sigma = smoothed.config.smooth_seconds * 12.5
     assert sigma > 0
-    ref = smooth_tracks(tracks, sigma).sorted()
+    ref = smooth_tracks(raw, sigma).sorted()
+    assert not np.allclose(ref.xywh, smooth_tracks(raw, sigma * 30 / 12.5).sorted().xywh)
     np.testing.assert_array_equal(out.id, ref.id)
     np.testing.assert_allclose(out.xywh, ref.xywh)
     assert len(tracker.last_clips) == len(_clip_starts(info.seq_length, 20, 0.5))

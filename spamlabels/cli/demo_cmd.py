@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.eval import evaluate, oracle_from_candidates
     from spamlabels.io import MOTSequence, atomic_write, write_mot
     from spamlabels.synth import SceneConfig, simulate_scene, write_scene
-    from spamlabels.track import create_tracker
+    from spamlabels.track import create_tracker, interpolate_tracks, smooth_tracks
+    from spamlabels.track.spam import SpamConfig
 
     if args.frames < 3 or args.people < 1:
         print("spam demo: error: need --frames >= 3 and --people >= 1", file=sys.stderr)
@@ -83,10 +84,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"      {len(gt)} ground-truth boxes of {len(gt.track_ids())} people, "
           f"{len(dets)} candidate detections (conf {dets.score.min():.2f}..1)")  # fmt: skip
 
-    print("[2/5] tracking with ByteTrack (official parameters, detections with conf >= 0.1)")
+    print("[2/5] tracking with ByteTrack (official parameters, detections with conf >= 0.1), "
+          "then the same post-processing as SPAM's: gaps interpolated, boxes smoothed")  # fmt: skip
     tracker = create_tracker("bytetrack")
     strong = dets[dets.score >= 0.1]
-    tracks = tracker.track(strong, seq_length=n, frame_rate=seq.info.frame_rate, progress=True)
+    fps = seq.info.frame_rate
+    tracks = tracker.track(strong, seq_length=n, frame_rate=fps, progress=True)
+    tracks = smooth_tracks(interpolate_tracks(tracks), SpamConfig.smooth_seconds * fps).sorted()
     tracks_path = write_mot(args.out / "tracks" / f"{name}.txt", tracks, "tracks")
     inputs = {"ByteTrack": (gt, tracks, n)}
 

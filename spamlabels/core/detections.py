@@ -44,7 +44,8 @@ class Provenance(IntEnum):
     PSEUDO = 0
     """Predicted by the model, not reviewed."""
     HUMAN_ACCEPTED = 1
-    """A human confirmed the box (1 click)."""
+    """A human confirmed the detection (1 click); like pseudo boxes, the box may since have
+    been smoothed over time (``SpamConfig.smooth_seconds``)."""
     HUMAN_REFINED = 2
     """A human corrected the box corners (2 clicks)."""
     INTERPOLATED = 3

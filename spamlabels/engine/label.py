@@ -5,7 +5,9 @@ graph hierarchy with active learning (:func:`spamlabels.active.label_sequences`,
 pool over all sequences) and writes into ``OUT_DIR``:
 
 * ``<sequence>.txt``: the labels, MOTChallenge tracker format
-  (``frame,id,left,top,w,h,conf,-1,-1,-1``);
+  (``frame,id,left,top,w,h,conf,-1,-1,-1``); pseudo, accepted and interpolated boxes are
+  smoothed over time (``LabelJob.smooth_seconds``), refined boxes are as the annotator drew
+  them;
 * ``<sequence>.provenance.csv``: one row per box of that file, in the same order:
   ``frame,id,provenance`` (``pseudo``, ``human-accepted``, ``human-refined``,
   ``interpolated``), ``human_linked`` (1: the box belongs to a tracklet whose links an

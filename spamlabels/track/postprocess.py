@@ -82,7 +82,8 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
 
     Args:
         tracks: input tracks (one row per track and frame; boxes in pixels).
-        sigma: kernel standard deviation in frames; ``<= 0`` returns ``tracks`` unchanged.
+        sigma: kernel standard deviation in frames; ``<= 0`` returns ``tracks`` itself
+            (unchanged, in its own order).
         fixed: ``(len(tracks),)`` rows whose box is kept as it is (e.g. drawn or refined by
             an annotator); they still take part in their neighbours' fits.
 
@@ -90,6 +91,8 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
         The same rows (sorted by id, then frame) with smoothed ``xywh``; every other column
         unchanged.
     """
+    if not np.isfinite(sigma):
+        raise ValueError(f"sigma must be a finite number of frames, got {sigma}")
     if sigma <= 0 or len(tracks) == 0:
         return tracks
     if fixed is not None and len(fixed) != len(tracks):
@@ -104,6 +107,7 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
     k1, k2 = k0 * d, k0 * d * d
     value = np.concatenate([t.xywh[:, :2] + t.xywh[:, 2:] / 2, t.xywh[:, 2:]], axis=1)
     out = value.copy()
+    fitted = np.zeros(len(t), bool)  # rows with at least two boxes within reach
     starts = np.r_[0, np.flatnonzero(t.id[1:] != t.id[:-1]) + 1]
     ends = np.r_[starts[1:], len(t)]
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -121,10 +125,12 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
             sy, sdy = _window_sums(grid[:, j], k0, offset), _window_sums(grid[:, j], k1, offset)
             fit = (s2 * sy - s1 * sdy) / np.where(line, det, 1.0)
             out[s:e, j] = np.where(line, fit, sy / s0)
+        fitted[s:e] = line
     xywh = np.concatenate([out[:, :2] - out[:, 2:] / 2, out[:, 2:]], axis=1)
-    # a line fitted to a box shrinking fast (e.g. leaving the image) can end below zero size
-    keep = ~(xywh[:, 2:] > 0).all(axis=1)
+    # the input box comes back bit for bit where nothing was fitted, where the row is fixed, and
+    # where a line fitted to a box shrinking fast (e.g. leaving the image) ends below zero size
+    revert = ~fitted | ~(xywh[:, 2:] > 0).all(axis=1)
     if fixed is not None:
-        keep |= fixed[order]
-    xywh[keep] = t.xywh[keep]  # bit for bit
+        revert |= fixed[order]
+    xywh[revert] = t.xywh[revert]
     return t.replace(xywh=xywh)

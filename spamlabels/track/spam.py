@@ -386,6 +386,8 @@ class SpamTracker(Tracker):
             row = np.asarray(out.data["det_index"])
             keep_box = None
             if fixed is not None:
+                if len(fixed) != len(dets):
+                    raise ValueError(f"fixed has {len(fixed)} rows, dets {len(dets)}")
                 keep_box = (row >= 0) & fixed[np.maximum(row, 0)]
             out = smooth_tracks(out, cfg.smooth_seconds * self.frame_rate, fixed=keep_box)
         return out.sorted()
