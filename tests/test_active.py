@@ -278,6 +278,20 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     first = prov[1].split(",")
     assert (int(first[0]), int(first[1])) == (int(labels[0, 0]), int(labels[0, 1]))
     assert (out / "report.md").is_file()
+    # --smooth 0: every box with a detection row is that detection's box, as in det.txt
+    raw = tmp_path / "raw"
+    assert main(["label", str(seq_dir), "--budget", "2%", "--out", str(raw), "--smooth", "0",
+                 "--no-progress"]) == 0  # fmt: skip
+    rows = np.array([int(r.split(",")[4]) for r in
+                     (raw / f"{name}.provenance.csv").read_text().splitlines()[1:]])  # fmt: skip
+    boxes = np.loadtxt(raw / f"{name}.txt", delimiter=",", ndmin=2)[:, 2:6]
+    from spamlabels.io import MOTSequence
+
+    dets = MOTSequence.open(seq_dir).det()
+    dets = dets[dets.score >= 0.1]  # spam label's default --min-conf
+    np.testing.assert_allclose(boxes[rows >= 0], dets.xywh[rows[rows >= 0]], atol=0.01)
+    smoothed = np.loadtxt(out / f"{name}.txt", delimiter=",", ndmin=2)[:, 2:6]
+    assert smoothed.shape == boxes.shape and not np.allclose(smoothed, boxes, atol=0.01)
 
 
 def test_cli_label_refuses_without_ground_truth_and_writes_nothing(seq_dir, tmp_path, capsys):
