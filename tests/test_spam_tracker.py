@@ -7,7 +7,7 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.core import Provenance
-from spamlabels.io import read_tracks
+from spamlabels.io import MOTSequence, read_tracks
 from spamlabels.track.spam import _clip_starts, interpolate_tracks, trained_clip_length
 
 torch = pytest.importorskip("torch")
@@ -213,8 +213,16 @@ def test_cli_train_then_track(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["track", str(seq), "--tracker", "spam", "--out", str(raw), "--smooth", "-1"])
     assert "must be >= 0" in capsys.readouterr().err
-    assert main(["track", str(seq), "--out", str(raw), "--smooth", "0.1"]) == 2
-    assert "apply to spam" in capsys.readouterr().err
+    # ByteTrack gets the same post-processing on request (its official output has none)
+    bt, bt_post = tmp_path / "bt.txt", tmp_path / "bt_post.txt"
+    assert main(["track", str(seq), "--out", str(bt), "--no-progress"]) == 0
+    assert main(["track", str(seq), "--out", str(bt_post), "--interpolate", "--smooth", "0.1",
+                 "--no-progress"]) == 0  # fmt: skip
+    plain, post = read_tracks(bt), read_tracks(bt_post)
+    assert len(post) >= len(plain)
+    info = MOTSequence.open(seq).info
+    ref = smooth_tracks(interpolate_tracks(plain), 0.1 * info.frame_rate).sorted()
+    np.testing.assert_allclose(post.sorted().xywh, ref.xywh, atol=0.01)  # file: 2 decimals
     assert main(["track", str(seq), "--tracker", "spam", "--weights", str(tmp_path / "nope.pt"),
                  "--out", str(out), "--no-progress"]) == 2  # fmt: skip
     assert "weights file not found" in capsys.readouterr().err

@@ -123,8 +123,15 @@ def add_parser(sub: Any) -> None:
         type=nonnegative_float,
         default=None,
         metavar="SECONDS",
-        help="spam: standard deviation of the Gaussian that smooths each track's boxes over "
-        "time, 0 = off (default: SpamConfig.smooth_seconds)",
+        help="standard deviation of the Gaussian of the local linear fit that smooths each "
+        "track's boxes over time, 0 = off (default: SpamConfig.smooth_seconds for spam, off for "
+        "the others)",
+    )
+    p.add_argument(
+        "--interpolate",
+        action="store_true",
+        help="fill gaps inside tracks by linear interpolation (spam always does; for the others "
+        "this gives the post-processing SPAM has, e.g. to compare like for like)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -144,7 +151,6 @@ def run(args: argparse.Namespace) -> int:
         "--node-keep-conf": args.node_keep_conf,
         "--edge-threshold": args.edge_threshold,
         "--appearance": args.appearance,
-        "--smooth": args.smooth,
     }
     if args.tracker != "spam" and any(v is not None for v in spam_only.values()):
         given = "/".join(k for k, v in spam_only.items() if v is not None)
@@ -170,6 +176,13 @@ def run(args: argparse.Namespace) -> int:
     tracks = tracker.track(
         dets, seq_length=n, frame_rate=seq.info.frame_rate, progress=not args.no_progress
     )
+    if args.tracker != "spam" and (args.interpolate or args.smooth):
+        from spamlabels.track import interpolate_tracks, smooth_tracks
+
+        if args.interpolate:
+            tracks = interpolate_tracks(tracks)
+        if args.smooth:
+            tracks = smooth_tracks(tracks, args.smooth * seq.info.frame_rate).sorted()
     seconds = time.perf_counter() - t0
     write_mot(args.out, tracks, kind="tracks")
     fps = n / seconds if seconds > 0 else float("inf")
