@@ -1,4 +1,4 @@
-"""SPAM and ByteTrack under the same post-processing, on the MOT17 YOLOX halves.
+"""SPAM and ByteTrack under the same post-processing, on MOT17 halves (YOLOX or --detector).
 
 SPAM's output has always been interpolated (``SpamConfig.interpolate``), ByteTrack's (the
 baseline of docs/benchmarks.md section 3, official parameters) not. This runs both trackers
@@ -46,6 +46,9 @@ def main() -> None:
     """Print one line per tracker and post-processing; write the JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data/MOT17"))
+    ap.add_argument("--detector", default="YOLOX",
+                    help="MOT17-XX-<DETECTOR> sequences (e.g. FRCNN: no detector was trained on "
+                         "their train halves)")  # fmt: skip
     ap.add_argument("--half", choices=("train", "val"), default="val")
     ap.add_argument("--trackers", nargs="+", default=list(TRACKERS), choices=list(TRACKERS))
     ap.add_argument("--smooth", type=float, default=SpamConfig.smooth_seconds,
@@ -54,7 +57,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-YOLOX") for s in SEQS]
+    seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]
     results: dict[str, Any] = {}
     for name in args.trackers:
         raw = {}

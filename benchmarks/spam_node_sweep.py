@@ -41,12 +41,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", type=Path, default=None, help="default: the shipped weights")
     ap.add_argument("--data", type=Path, default=Path("../shared/data/MOT17"))
+    ap.add_argument("--detector", default="YOLOX",
+                    help="MOT17-XX-<DETECTOR> sequences (e.g. FRCNN: no detector was trained on "
+                         "their train halves)")  # fmt: skip
     ap.add_argument("--half", choices=("train", "val", "all"), default="train")
     ap.add_argument("--setting", action="append", required=True, type=_parse)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-YOLOX") for s in SEQS]
+    seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]
     for setting in args.setting:
         overrides = dict(setting)
         conf = float(overrides.pop("conf", 0.1))
