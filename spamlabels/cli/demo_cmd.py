@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     strong = dets[dets.score >= 0.1]
     fps = seq.info.frame_rate
     tracks = tracker.track(strong, seq_length=n, frame_rate=fps, progress=True)
-    tracks = smooth_tracks(interpolate_tracks(tracks), SpamConfig.smooth_seconds * fps).sorted()
+    tracks = smooth_tracks(interpolate_tracks(tracks), SpamConfig.smooth_seconds * fps)
     tracks_path = write_mot(args.out / "tracks" / f"{name}.txt", tracks, "tracks")
     inputs = {"ByteTrack": (gt, tracks, n)}
 

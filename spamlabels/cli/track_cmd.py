@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         if args.interpolate:
             tracks = interpolate_tracks(tracks)
         if args.smooth:
-            tracks = smooth_tracks(tracks, args.smooth * seq.info.frame_rate).sorted()
+            tracks = smooth_tracks(tracks, args.smooth * seq.info.frame_rate)
     seconds = time.perf_counter() - t0
     write_mot(args.out, tracks, kind="tracks")
     fps = n / seconds if seconds > 0 else float("inf")

@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from spamlabels.core import Provenance, Tracks
+from spamlabels.core import (
+    Provenance,
+    Tracks,
+    cxcywh_to_xyxy,
+    xyxy_to_cxcywh,
+    xyxy_to_xywh,
+)
 
 __all__ = ["interpolate_tracks", "smooth_tracks"]
 
@@ -88,8 +94,8 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
             an annotator); they still take part in their neighbours' fits.
 
     Returns:
-        The same rows (sorted by id, then frame) with smoothed ``xywh``; every other column
-        unchanged.
+        The same rows (sorted by frame, then id, as :func:`interpolate_tracks` returns them)
+        with smoothed ``xywh``; every other column unchanged.
     """
     if not np.isfinite(sigma):
         raise ValueError(f"sigma must be a finite number of frames, got {sigma}")
@@ -105,7 +111,7 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
     d = np.arange(-radius, radius + 1, dtype=float)
     k0 = np.exp(-0.5 * (d / sigma) ** 2)
     k1, k2 = k0 * d, k0 * d * d
-    value = np.concatenate([t.xywh[:, :2] + t.xywh[:, 2:] / 2, t.xywh[:, 2:]], axis=1)
+    value = xyxy_to_cxcywh(t.xyxy)
     out = value.copy()
     fitted = np.zeros(len(t), bool)  # rows with at least two boxes within reach
     starts = np.r_[0, np.flatnonzero(t.id[1:] != t.id[:-1]) + 1]
@@ -126,11 +132,11 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
             fit = (s2 * sy - s1 * sdy) / np.where(line, det, 1.0)
             out[s:e, j] = np.where(line, fit, sy / s0)
         fitted[s:e] = line
-    xywh = np.concatenate([out[:, :2] - out[:, 2:] / 2, out[:, 2:]], axis=1)
+    xywh = xyxy_to_xywh(cxcywh_to_xyxy(out))
     # the input box comes back bit for bit where nothing was fitted, where the row is fixed, and
     # where a line fitted to a box shrinking fast (e.g. leaving the image) ends below zero size
     revert = ~fitted | ~(xywh[:, 2:] > 0).all(axis=1)
     if fixed is not None:
         revert |= fixed[order]
     xywh[revert] = t.xywh[revert]
-    return t.replace(xywh=xywh)
+    return t.replace(xywh=xywh).sorted()
