@@ -14,6 +14,7 @@ from spamlabels.cli import synth_cmd
 from spamlabels.core import Tracks
 from spamlabels.io import MOTSequence, read_det, read_gt, read_seqinfo
 from spamlabels.synth import (
+    SLOW_CROWD,
     DetectionSource,
     DetectorConfig,
     SceneConfig,
@@ -396,6 +397,33 @@ def test_sample_config_varies_within_ranges():
     cfgs = [sample_config(rng, n_frames=10, people=(5, 80), fps=(10, 30)) for _ in range(40)]
     assert all(5 <= c.n_people <= 80 and 10 <= c.fps <= 30 for c in cfgs)
     assert len({c.camera_motion for c in cfgs}) >= 3 and len({c.fps for c in cfgs}) >= 3
+
+
+def test_sample_config_slow_share():
+    # slow_share 0 draws nothing extra: the same config and the same generator state after it
+    a_rng, b_rng = np.random.default_rng(3), np.random.default_rng(3)
+    assert sample_config(a_rng) == sample_config(b_rng, slow_share=0.0)
+    assert a_rng.uniform() == b_rng.uniform()
+    slow = [sample_config(np.random.default_rng(i), slow_share=1.0) for i in range(20)]
+    for c in slow:
+        for name, value in SLOW_CROWD.items():
+            lo, hi = value if isinstance(value, tuple) else (value, value)
+            assert lo <= getattr(c, name) <= hi, name
+    mixed = [sample_config(np.random.default_rng(i), slow_share=0.5) for i in range(100)]
+    n_slow = sum(c.min_walk_speed == SLOW_CROWD["min_walk_speed"] for c in mixed)
+    assert 30 <= n_slow <= 70
+    with pytest.raises(ValueError, match="slow_share"):
+        sample_config(np.random.default_rng(0), slow_share=1.5)
+
+
+def test_loitering_crowd_is_slower():
+    fast = tiny(n_frames=60, n_people=30, standing_fraction=0.0, stop_rate=0.0)
+    slow = replace(fast, walk_speed=0.5, min_walk_speed=0.2, standing_fraction=0.3,
+                   stop_rate=0.1, max_stop_seconds=12.0)  # fmt: skip
+    v_fast = simulate_scene(fast, seed=1).walkers.speed
+    v_slow = simulate_scene(slow, seed=1).walkers.speed
+    assert np.median(v_fast) > 0.9 and np.median(v_slow) < 0.6
+    assert np.mean(v_slow < 0.05) > 0.03 > np.mean(v_fast < 0.05)  # people standing
 
 
 # ---------------------------------------------------------------------------- rendering, files

@@ -67,6 +67,13 @@ def add_parser(subparsers: Any) -> None:
         default="yolox",
         help="simulated detector preset: yolox (default), yolox-weak or frcnn",
     )
+    p.add_argument(
+        "--slow-share",
+        type=float,
+        default=0.0,
+        help="share of scenes with a loitering crowd (slow walkers, standing people), "
+        "in [0, 1] (default 0)",
+    )
     p.add_argument("--prefix", default="SYNTH", help="sequence-name prefix (default SYNTH)")
     p.add_argument(
         "--overwrite", action="store_true", help="replace sequences that already exist in OUT_DIR"
@@ -125,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             prefix=args.prefix,
             on_sequence=summary,
+            slow_share=args.slow_share,
         )
     except (ValueError, FileExistsError) as err:
         print(f"spam synth: error: {err}", file=sys.stderr)

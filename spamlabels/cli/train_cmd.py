@@ -38,6 +38,13 @@ def add_parser(sub: Any) -> None:
         help="synth: simulated detector preset (spamlabels.synth.DETECTOR_PRESETS: yolox, "
         "yolox-weak, frcnn)",
     )
+    p.add_argument(
+        "--slow-share",
+        type=float,
+        default=0.0,
+        help="synth: share of scenes with a loitering crowd (slow walkers, standing people; "
+        "spamlabels.synth.SLOW_CROWD), in [0, 1] (default 0)",
+    )
     p.add_argument("--iterations", type=int, default=1500)
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--clip-length", type=int, default=64, help="frames per training clip")
@@ -141,11 +148,13 @@ def run(args: argparse.Namespace) -> int:
             args.min_conf,
             appearance=args.appearance,
             detector=detector,
+            slow_share=args.slow_share,
         )
         source: dict[str, Any] = {"kind": "synth", "sequences": args.sequences,
                                   "frames": args.frames, "seed": args.seed,
                                   "appearance": args.appearance,
-                                  "detector": args.detector}  # fmt: skip
+                                  "detector": args.detector,
+                                  "slow_share": args.slow_share}  # fmt: skip
     else:
         data = mot_sequences(args.source, args.half, args.min_conf)
         source = {"kind": "folders", "paths": [str(p) for p in args.source], "half": args.half}

@@ -16,6 +16,7 @@ from spamlabels.synth.appearance import Appearance, Pattern
 from spamlabels.synth.camera import CameraPath
 from spamlabels.synth.config import (
     DETECTOR_PRESETS,
+    SLOW_CROWD,
     CameraMotion,
     DetectorConfig,
     SceneConfig,
@@ -36,6 +37,7 @@ from spamlabels.synth.stats import DetectorStats, detector_stats, match_detectio
 
 __all__ = [
     "DETECTOR_PRESETS",
+    "SLOW_CROWD",
     "Appearance",
     "CameraMotion",
     "CameraPath",

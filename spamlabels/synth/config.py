@@ -344,12 +344,17 @@ class SceneConfig:
     """Mean walking speed, m/s."""
     walk_speed_std: float = 0.25
     """Standard deviation of the walking speed between people, m/s."""
+    min_walk_speed: float = 0.4
+    """Floor on a walking person's cruising speed, m/s (drawn from ``walk_speed`` ±
+    ``walk_speed_std``, then clipped to ``[min_walk_speed, 2.5]``)."""
     group_fraction: float = 0.3
     """Probability that a newcomer arrives as a group of 2 to 4 people walking together."""
     standing_fraction: float = 0.1
     """Fraction of the initial people who stand (nearly) still the whole sequence."""
     stop_rate: float = 0.03
-    """Stops per walking person per second (each lasts 1 to 6 s)."""
+    """Stops per walking person per second (each lasts 1 s to ``max_stop_seconds``)."""
+    max_stop_seconds: float = 6.0
+    """Longest stop of a walking person, seconds."""
     turn_rate: float = 0.05
     """Turns per walking person per second (30 to 90 degrees over 1 to 2.5 s)."""
     flow_coherence: float = 0.6
@@ -406,6 +411,8 @@ class SceneConfig:
                 "zoom_range": (1, 10),
                 "walk_speed": (0.1, 5),
                 "walk_speed_std": (0, 2),
+                "min_walk_speed": (0, 2.5),
+                "max_stop_seconds": (1, 3600),
                 "group_fraction": (0, 1),
                 "standing_fraction": (0, 1),
                 "stop_rate": (0, 10),
@@ -458,6 +465,18 @@ _MOTIONS: tuple[CameraMotion, ...] = ("static", "pan", "zoom", "pan_zoom", "hand
 _MOTION_P = (0.45, 0.15, 0.1, 0.1, 0.2)
 _FPS_CHOICES = (10, 12, 14, 15, 20, 24, 25, 30)
 
+SLOW_CROWD: dict[str, float | tuple[float, float]] = {
+    "walk_speed": (0.5, 1.1),
+    "min_walk_speed": 0.2,
+    "standing_fraction": (0.1, 0.35),
+    "stop_rate": (0.03, 0.1),
+    "max_stop_seconds": 12.0,
+}
+"""Walking parameters of a loitering crowd (:func:`sample_config`'s ``slow_share``): a
+range is drawn uniformly per scene. Chosen so that static-camera scenes match the speeds of
+the MOT17 train halves' static-camera crowds (median 0.15-0.2 box heights per second, 30 %
+of the boxes nearly still; docs/synth.md)."""
+
 
 def sample_config(
     rng: np.random.Generator,
@@ -467,10 +486,16 @@ def sample_config(
     people: tuple[int, int] = (5, 80),
     fps: tuple[float, float] = (10, 30),
     detector: DetectorConfig | None = None,
+    slow_share: float = 0.0,
 ) -> SceneConfig:
     """Draw a varied scene: crowd size in ``people``, frame rate, camera pose and motion,
     walking behaviour, depth of the walking area. About 45 % of the cameras are at eye level
     (all hand-held ones), with smaller crowds; the rest look down from 3 to 12 m.
+
+    With probability ``slow_share`` the scene is a *loitering crowd* (:data:`SLOW_CROWD`):
+    slower walkers, more people standing, more and longer stops, like the static-camera
+    crowds of MOT17-02 / -04 (docs/synth.md, "Walking speed"). With ``slow_share = 0`` (the
+    default) no extra random number is drawn, so earlier datasets are reproduced exactly.
 
     Args:
         rng: the random generator (the only source of randomness).
@@ -480,10 +505,13 @@ def sample_config(
         people: inclusive range of ``n_people``.
         fps: inclusive range of frame rates; common rates (10..30) inside it are preferred.
         detector: detector parameters (default: the ``"yolox"`` preset).
+        slow_share: probability in [0, 1] of a loitering crowd.
 
     Returns:
         A validated :class:`SceneConfig`.
     """
+    if not 0.0 <= slow_share <= 1.0:
+        raise ValueError(f"slow_share must be in [0, 1], got {slow_share}")
     lo, hi = people
     if not 1 <= lo <= hi:
         raise ValueError(f"people must be a range 1 <= min <= max, got {people}")
@@ -504,7 +532,7 @@ def sample_config(
         min_px = rng.uniform(50.0, 100.0)
     vfov = rng.uniform(35.0, 65.0)
     tilt = max(tilt, 2.0 - vfov / 2)
-    return SceneConfig(
+    config = SceneConfig(
         n_frames=n_frames,
         fps=rate,
         width=width,
@@ -527,3 +555,8 @@ def sample_config(
         n_props=int(rng.integers(0, 12)),
         detector=detector if detector is not None else DetectorConfig(),
     )
+    if slow_share > 0.0 and rng.uniform() < slow_share:
+        drawn: dict[str, Any] = {k: float(rng.uniform(*v)) if isinstance(v, tuple) else v
+                                 for k, v in SLOW_CROWD.items()}  # fmt: skip
+        config = replace(config, **drawn)
+    return config

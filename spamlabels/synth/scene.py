@@ -457,6 +457,7 @@ def generate_dataset(
     overwrite: bool = False,
     prefix: str = "SYNTH",
     on_sequence: Callable[[Scene, Path], None] | None = None,
+    slow_share: float = 0.0,
 ) -> list[Path]:
     """Generate ``n_sequences`` varied sequences ``{prefix}-0000, ...`` under ``out_dir``.
 
@@ -480,6 +481,7 @@ def generate_dataset(
         overwrite: replace existing sequences of the same names.
         prefix: sequence-name prefix.
         on_sequence: called with each finished scene and its folder (e.g. to print a summary).
+        slow_share: share of loitering crowds (see :func:`sample_config`).
 
     Returns:
         The sequence folders, in order.
@@ -492,7 +494,7 @@ def generate_dataset(
     paths = []
     for i, child in enumerate(tqdm(children, disable=not progress, desc="synth", unit="seq")):
         rng = np.random.default_rng(child)
-        config = sample_config(rng, n_frames, width, height, people, fps, detector)
+        config = sample_config(rng, n_frames, width, height, people, fps, detector, slow_share)
         scene_seed = int(rng.integers(0, 2**31 - 1))
         name = f"{prefix}-{i:04d}"
         seq_dir = Path(out_dir) / name

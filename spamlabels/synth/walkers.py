@@ -218,10 +218,10 @@ def _leader_motion(
         angle = rng.choice([-1.0, 1.0]) * rng.uniform(math.pi / 6, math.pi / 2)
         omega[s:e] += angle / ((e - s) * dt)
     heading = heading0 + np.cumsum(omega) * dt - omega[0] * dt
-    v0 = float(np.clip(rng.normal(cfg.walk_speed, cfg.walk_speed_std), 0.4, 2.5))
+    v0 = float(np.clip(rng.normal(cfg.walk_speed, cfg.walk_speed_std), cfg.min_walk_speed, 2.5))
     factor = 1.0 + ar1(rng, (n,), 2.0, dt, 0.08)
     moving = np.ones(n)
-    for s, e in _pulses(rng, n, dt, cfg.stop_rate, (1.0, 6.0)):
+    for s, e in _pulses(rng, n, dt, cfg.stop_rate, (1.0, cfg.max_stop_seconds)):
         moving[s:e] = 0.0
     ramp = max(1, int(0.6 / dt))
     if ramp > 1 and not moving.all():

@@ -20,6 +20,7 @@ __all__ = ["mot_sequences", "synthetic_sequences"]
 def synthetic_sequences(
     n_sequences: int, n_frames: int = 300, seed: int = 0, min_conf: float = 0.01,
     progress: bool = True, appearance: bool = False, detector: DetectorConfig | None = None,
+    slow_share: float = 0.0,
 ) -> list[TrainSequence]:  # fmt: skip
     """Generate ``n_sequences`` varied synthetic scenes in memory (``spamlabels.synth``:
     crowd size, frame rate, camera pose and motion drawn per sequence from ``seed``) with
@@ -28,12 +29,13 @@ def synthetic_sequences(
     With ``appearance``, every detection also gets a simulated 128-d re-ID embedding
     (:func:`spamlabels.synth.reid.simulate_embeddings`, ``dets.data["embedding"]``), drawn
     from a separate random stream: the scenes and detections are the same either way.
-    ``detector``: the simulated detector's parameters (default: the ``"yolox"`` preset)."""
+    ``detector``: the simulated detector's parameters (default: the ``"yolox"`` preset).
+    ``slow_share``: share of loitering crowds (:func:`spamlabels.synth.sample_config`)."""
     out = []
     children = np.random.SeedSequence(seed).spawn(n_sequences)
     for i, child in enumerate(tqdm(children, desc="synth", disable=not progress, unit="seq")):
         rng = np.random.default_rng(child)
-        config = sample_config(rng, n_frames=n_frames, detector=detector)
+        config = sample_config(rng, n_frames=n_frames, detector=detector, slow_share=slow_share)
         info, gt, det = simulate_scene(config, seed=int(rng.integers(2**31)), name=f"SYNTH-{i:04d}")
         if appearance:
             emb_rng = np.random.default_rng(child.spawn(1)[0])
