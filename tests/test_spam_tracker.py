@@ -189,10 +189,15 @@ def test_cli_train_then_track(tmp_path, capsys):
     weights = tmp_path / "w.pt"
     assert main(["train", "synth", "--out", str(weights), "--sequences", "1", "--frames", "30",
                  "--iterations", "2", "--clip-length", "16", "--batch-size", "1",
-                 "--node-threshold", "0.3", "--detector", "yolox-weak"]) == 0  # fmt: skip
+                 "--node-threshold", "0.3", "--detector", "yolox-weak",
+                 "--slow-share", "1"]) == 0  # fmt: skip
     meta = read_checkpoint_meta(weights)
     assert meta["hierarchy"]["node_threshold"] == 0.3
     assert meta["source"]["detector"] == "yolox-weak"
+    assert meta["source"]["slow_share"] == 1.0
+    assert main(["train", "synth", "--out", str(tmp_path / "x.pt"), "--sequences", "1",
+                 "--slow-share", "1.5"]) == 2  # fmt: skip
+    assert "--slow-share must be in [0, 1]" in capsys.readouterr().err
     assert main(["train", "synth", "--out", str(tmp_path / "x.pt"), "--sequences", "1",
                  "--detector", "dpm"]) == 2  # fmt: skip
     assert "unknown detector preset" in capsys.readouterr().err

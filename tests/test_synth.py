@@ -500,6 +500,19 @@ def test_cli_writes_the_expected_layout(tmp_path, capsys):
     assert no_render.render is False and no_render.run(no_render) == 0
 
 
+def test_cli_slow_share(tmp_path, capsys):
+    args = _cli(["synth", str(tmp_path / "bad"), "--slow-share", "1.5", "--no-progress"])
+    assert args.run(args) == 2
+    assert "slow_share must be in [0, 1]" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+    argv = f"synth {tmp_path / 'ds'} --sequences 1 --frames 4 --width {W} --height {H} --people 3 6"
+    args = _cli([*argv.split(), "--slow-share", "1", "--no-render", "--no-progress"])
+    assert args.run(args) == 0
+    cfg = json.loads((tmp_path / "ds" / "SYNTH-0000" / "synth.json").read_text())
+    text = json.dumps(cfg)
+    assert '"min_walk_speed": 0.2' in text and '"max_stop_seconds": 12.0' in text
+
+
 def test_cli_rejects_unknown_detector(tmp_path, capsys):
     args = _cli(["synth", str(tmp_path), "--detector", "dpm", "--no-progress"])
     assert args.run(args) == 2

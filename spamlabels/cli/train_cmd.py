@@ -141,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as err:
             print(f"error: --detector: {err}", file=sys.stderr)
             return 2
+        if not 0.0 <= args.slow_share <= 1.0:
+            print(f"error: --slow-share must be in [0, 1], got {args.slow_share}", file=sys.stderr)
+            return 2
         data = synthetic_sequences(
             args.sequences,
             args.frames,
