@@ -30,16 +30,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from spamlabels.active.budget import counted_boxes
 from spamlabels.core import Detections, Tracks
 from spamlabels.core.matching import match_per_frame
 from spamlabels.io import MOTSequence
-from spamlabels.synth import sample_config, simulate_scene
+from spamlabels.synth import Scene, SceneConfig, sample_config, simulate_scene
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "MOT17" / "train"
@@ -53,7 +56,7 @@ def motion_samples(
 ) -> tuple[NDArray[np.float64], dict[float, NDArray[np.float64]]]:
     """Speeds ``(n,)`` in box heights per second and, per horizon in seconds, prediction
     errors of a constant-velocity feet point in box heights."""
-    keep = gt.consider & (gt.cls == 1) & (gt.visibility >= min_visibility)
+    keep = counted_boxes(gt) & (gt.visibility >= min_visibility)
     gt = gt[np.flatnonzero(keep)]
     back = max(1, round(0.5 * fps))
     speeds: list[NDArray[np.float64]] = []
@@ -99,10 +102,21 @@ def summary(
     return out
 
 
+def _scenes(
+    n: int, seed: int, slow_share: float, **overrides: Any
+) -> Iterator[tuple[SceneConfig, Scene]]:
+    """``n`` training-like scenes (600 frames) drawn as ``spam train synth`` draws them, with
+    ``overrides`` of their :class:`SceneConfig` (e.g. ``visibility="box"``)."""
+    for child in np.random.SeedSequence(seed).spawn(n):
+        rng = np.random.default_rng(child)
+        cfg = replace(sample_config(rng, n_frames=600, slow_share=slow_share), **overrides)
+        yield cfg, simulate_scene(cfg, seed=int(rng.integers(2**31)))
+
+
 def gap_samples(gt: Tracks, dets: Detections, fps: float) -> tuple[NDArray[np.float64], int, int]:
     """Detection gaps inside ground-truth tracks, in seconds; the number of counted boxes and
     of those less than 20 % visible."""
-    gt = gt[np.flatnonzero(gt.consider & (gt.cls == 1))]
+    gt = gt[np.flatnonzero(counted_boxes(gt))]
     strong = dets[np.flatnonzero(dets.score >= 0.6)]
     to_gt, _ = match_per_frame(strong, gt, 0.5)
     covered = np.zeros(len(gt), bool)
@@ -134,22 +148,15 @@ def gap_table(data: Path, n: int, seed: int, slow_share: float) -> None:
         for half in ("train", "val"):
             s = gap_samples(seq.gt(half), seq.det(half), seq.info.frame_rate)
             print(_gap_row(f"MOT17-{num} ({half} half, YOLOX)", [s]))
-    parts = []
-    for child in np.random.SeedSequence(seed).spawn(n):
-        rng = np.random.default_rng(child)
-        cfg = replace(sample_config(rng, n_frames=600, slow_share=slow_share), visibility="box")
-        scene = simulate_scene(cfg, seed=int(rng.integers(2**31)))
-        parts.append(gap_samples(scene.gt, scene.det, cfg.fps))
+    parts = [gap_samples(scene.gt, scene.det, cfg.fps)
+             for cfg, scene in _scenes(n, seed, slow_share, visibility="box")]  # fmt: skip
     print(_gap_row(f"synthetic, slow share {slow_share:g}", parts))
 
 
 def synthetic(n: int, seed: int, slow_share: float) -> dict[str, list]:
     """Motion samples of ``n`` training-like scenes (600 frames), by camera motion."""
     pools: dict[str, list] = {"static": [], "moving": []}
-    for child in np.random.SeedSequence(seed).spawn(n):
-        rng = np.random.default_rng(child)
-        cfg = sample_config(rng, n_frames=600, slow_share=slow_share)
-        scene = simulate_scene(cfg, seed=int(rng.integers(2**31)))
+    for cfg, scene in _scenes(n, seed, slow_share):
         kind = "static" if cfg.camera_motion == "static" else "moving"
         pools[kind].append(motion_samples(scene.gt, cfg.fps))
     return pools
