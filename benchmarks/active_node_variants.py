@@ -1,0 +1,98 @@
+"""Other GNN_node question orders for issue 4 (experiments, not kept), and their upper bound.
+
+Ours (``hierarchical``) asks, at GNN_node, the weak boxes (conf < 0.6, whose keep / reject
+GNN_node decides) first, most uncertain first. A true weak box restored by an answer helps
+only if the edge levels then link it into a track; left alone it is a short track of its own.
+Two variants weigh that in with GNN_node's own edges (the node level's 10-frame graph):
+``link`` = a node's largest edge probability to a box that stays in (a confident box, or one
+GNN_node keeps); the weak boxes are then asked by
+
+- ``link``: entropy x link (weak boxes still before the confident ones);
+- ``linkgate``: first the weak boxes with link >= 0.5, then the other weak boxes, then the
+  confident ones, each group most uncertain first.
+
+Association questions as ours. Runs ``benchmarks/active_mot17.py`` with the two added to
+``STRATEGIES``; every option of that script applies:
+
+    python benchmarks/active_link_selection.py --half train --budgets 1 2 \
+        --strategies hierarchical link linkgate --replicates 3 --jitter 0.1 \
+        --no-ceiling --no-frame-based
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import active_mot17
+import numpy as np
+from numpy.typing import NDArray
+
+from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
+from spamlabels.engine.label import LabelInputs
+from spamlabels.io import MOTSequence
+
+
+def _decided_and_link(view: LevelView) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """``(N,)`` boxes GNN_node decides, and each box's best edge probability to a box that
+    stays in."""
+    g, h, p = view.graph, view.hierarchy, view.node_prob
+    assert p is not None
+    decided = h.node_decided(len(p))
+    stays = ~decided | (p >= h.config.node_threshold)
+    link = np.zeros(len(p))
+    if len(view.edge_prob):
+        np.maximum.at(link, g.src, view.edge_prob * stays[g.dst])
+        np.maximum.at(link, g.dst, view.edge_prob * stays[g.src])
+    return decided, link
+
+
+def link_entropy(view: LevelView) -> NDArray[np.float64]:
+    """Weak boxes by entropy x link, then the confident ones by entropy."""
+    u = view.uncertainty
+    if view.level != 0 or view.hierarchy.config.node_keep_conf is None:
+        return u
+    decided, link = _decided_and_link(view)
+    return np.where(decided, 1.0 + u * link, u)
+
+
+def link_gate(view: LevelView) -> NDArray[np.float64]:
+    """Weak boxes with a likely link first, then the other weak ones, then the confident ones."""
+    u = view.uncertainty
+    if view.level != 0 or view.hierarchy.config.node_keep_conf is None:
+        return u
+    decided, link = _decided_and_link(view)
+    return u + decided + (decided & (link >= 0.5))
+
+
+def truth_first(view: LevelView, restore: bool = True) -> NDArray[np.float64]:
+    """The boxes whose default fate is wrong first (needs ``graph.node_label``; ``restore``
+    False: only the kept false ones), then ours."""
+    u = view.uncertainty
+    label, p = view.graph.node_label, view.node_prob
+    if view.level != 0 or label is None or p is None:
+        return u
+    h = view.hierarchy
+    decided = h.node_decided(len(p))
+    stays = ~decided | (p >= h.config.node_threshold)
+    wrong = np.where(stays, label < 0.5, restore & (label > 0.5))
+    return u + decided + 2.0 * wrong
+
+
+def _inputs_with_truth(seqs: Sequence[MOTSequence], half: str, min_conf: float) -> LabelInputs:
+    """``load_label_inputs`` with each candidate's ground-truth id in ``dets.data["gt_id"]``."""
+    inputs = _load(seqs, half, min_conf)  # type: ignore[arg-type]
+    for task in inputs.tasks:
+        gt_id = inputs.truth[task.name].gt_id
+        task.dets = task.dets.replace(data={**task.dets.data, "gt_id": gt_id})
+    return inputs
+
+
+STRATEGIES["link"] = Selection(link_entropy, entropy)
+STRATEGIES["linkgate"] = Selection(link_gate, entropy)
+STRATEGIES["truth"] = Selection(truth_first, entropy)
+STRATEGIES["truthfp"] = Selection(lambda view: truth_first(view, restore=False), entropy)
+_load = active_mot17.load_label_inputs
+active_mot17.load_label_inputs = _inputs_with_truth
+
+if __name__ == "__main__":
+    active_mot17.main()
