@@ -58,7 +58,6 @@ class TrainConfig:
     appearance_dropout: float = 0.5
     """Probability that a training clip is built without its re-ID embeddings (when the
     sequence has any), so that one model serves sequences with and without them."""
-    top_k: int = 10
     cut_links: float = 0.0
     """Fragment augmentation: when a level's decisions build the next level, each edge the
     model would take (p at least the level's edge threshold) is cut with this probability, so
