@@ -16,7 +16,7 @@ from spamlabels.cli.__main__ import main  # noqa: E402
 from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta  # noqa: E402
 from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
 from spamlabels.track import create_tracker, smooth_tracks  # noqa: E402
-from spamlabels.track.spam import DEFAULT_WEIGHTS  # noqa: E402
+from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamConfig  # noqa: E402
 from spamlabels.train import TrainConfig, Trainer, make_train_sequence  # noqa: E402
 
 
@@ -183,6 +183,35 @@ def test_long_clip_steps_train_only_the_deep_levels(scene):
     assert any(not torch.equal(before[n], after[n]) for n in before if n.startswith("edge_nets.1"))
     trainer.step = 0  # before the deep levels are unlocked, a "long" step is a normal one
     assert trainer.train_step()["long"] == 0.0
+
+
+def test_train_tracker_hierarchy(tmp_path, capsys):
+    from spamlabels.cli.__main__ import build_parser
+    from spamlabels.cli.train_cmd import hierarchy_config
+
+    def parse(*extra):
+        return build_parser().parse_args(["train", "synth", "--out", "w.pt", *extra])
+
+    def fields(h):
+        return h.top_k, h.edge_threshold, h.node_threshold, h.node_keep_conf
+
+    tracker = SpamConfig()
+    assert fields(hierarchy_config(parse())) == (10, 0.5, 0.5, None)  # SUSHI's
+    assert fields(hierarchy_config(parse("--tracker-hierarchy", "edges", "--node-threshold",
+                                         "0.3"))) == (tracker.top_k, tracker.edge_threshold,
+                                                      0.3, None)  # fmt: skip
+    assert fields(hierarchy_config(parse("--tracker-hierarchy", "all"))) == (
+        tracker.top_k,
+        tracker.edge_threshold,
+        tracker.node_threshold,
+        tracker.node_keep_conf,
+    )
+    with pytest.raises(ValueError, match="leave out --node-threshold"):
+        hierarchy_config(parse("--tracker-hierarchy", "all", "--node-threshold", "0.3"))
+    assert main(["train", "synth", "--out", str(tmp_path / "x.pt"), "--tracker-hierarchy",
+                 "all", "--node-threshold", "0.3"]) == 2  # fmt: skip
+    assert "leave out --node-threshold" in capsys.readouterr().err
+    assert not (tmp_path / "x.pt").exists()
 
 
 def test_cli_train_then_track(tmp_path, capsys):

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+NODE_THRESHOLD = 0.5
+"""Default ``--node-threshold`` (``HierarchyConfig.node_threshold``)."""
+
 
 def add_parser(sub: Any) -> None:
     """Register ``spam train``."""
@@ -82,10 +85,19 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--node-threshold",
         type=float,
-        default=0.5,
+        default=NODE_THRESHOLD,
         help="GNN_node probability below which a training clip's detections leave the graph "
         "before the edge levels are built (HierarchyConfig.node_threshold; lower = the edge "
         "levels see more false positives in training)",
+    )
+    p.add_argument(
+        "--tracker-hierarchy",
+        choices=("edges", "all"),
+        default=None,
+        help="build the training hierarchy with the tracker's inference settings instead of "
+        "SUSHI's (top-k 10, edge threshold 0.5): 'edges' = SpamConfig's top_k and "
+        "edge_threshold, 'all' = these and its GNN_node threshold and node_keep_conf "
+        "(replaces --node-threshold)",
     )
     p.add_argument(
         "--init",
@@ -122,16 +134,39 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def hierarchy_config(args: argparse.Namespace) -> Any:
+    """The training :class:`~spamlabels.graph.HierarchyConfig` the options ask for; raises
+    ``ValueError`` for ``--tracker-hierarchy all`` with a ``--node-threshold`` of its own."""
+    from spamlabels.graph import HierarchyConfig
+    from spamlabels.track.spam import SpamConfig
+
+    kw: dict[str, Any] = {"context_motion": args.context_motion,
+                          "node_threshold": args.node_threshold}  # fmt: skip
+    if args.tracker_hierarchy is not None:
+        tracker = SpamConfig()
+        kw.update(top_k=tracker.top_k, edge_threshold=tracker.edge_threshold)
+        if args.tracker_hierarchy == "all":
+            if args.node_threshold != NODE_THRESHOLD:
+                raise ValueError("--tracker-hierarchy all sets the GNN_node threshold itself: "
+                                 "leave out --node-threshold")  # fmt: skip
+            kw.update(node_threshold=tracker.node_threshold, node_keep_conf=tracker.node_keep_conf)
+    return HierarchyConfig(**kw)
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the data, train, save; returns the exit code."""
     import torch
 
-    from spamlabels.graph import HierarchyConfig
     from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta
     from spamlabels.train import TrainConfig, Trainer, mot_sequences, synthetic_sequences
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    try:
+        hierarchy = hierarchy_config(args)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     synth = args.source == ["synth"]
     if synth:
         from spamlabels.synth import DetectorConfig
@@ -177,12 +212,7 @@ def run(args: argparse.Namespace) -> int:
         source["init"] = str(args.init)
     else:
         model = HierarchicalGNN()
-    trainer = Trainer(
-        model,
-        data,
-        config,
-        HierarchyConfig(context_motion=args.context_motion, node_threshold=args.node_threshold),
-    )
+    trainer = Trainer(model, data, config, hierarchy)
     if args.resume and args.out.is_file():
         trainer.model = model = load_checkpoint(args.out)
         trainer.__post_init__()  # new optimiser over the loaded weights
