@@ -1,4 +1,4 @@
-"""Other GNN_node question orders for issue 4 (experiments, not kept), and their upper bound.
+"""Other GNN_node question orders for issue 4 (experiments, not kept).
 
 Ours (``hierarchical``) asks, at GNN_node, the weak boxes (conf < 0.6, whose keep / reject
 GNN_node decides) first, most uncertain first. A true weak box restored by an answer helps
@@ -11,10 +11,17 @@ GNN_node keeps); the weak boxes are then asked by
 - ``linkgate``: first the weak boxes with link >= 0.5, then the other weak boxes, then the
   confident ones, each group most uncertain first.
 
-Association questions as ours. Runs ``benchmarks/active_mot17.py`` with the two added to
-``STRATEGIES``; every option of that script applies:
+And two orders that read the ground truth (probes of how much knowing the answers helps at
+GNN_node, not methods, and not upper bounds: the oracle's "wrong" is not HOTA's): ``truth``
+asks first the boxes whose fate the model gets wrong as the oracle judges them (a weak box
+rejected though it matches a pedestrian, a kept box that matches none), ``truthfp`` only the
+kept false ones; then the rest as ours.
 
-    python benchmarks/active_link_selection.py --half train --budgets 1 2 \
+Association questions as ours. Runs ``benchmarks/active_mot17.py`` with these added to
+``STRATEGIES`` (and each candidate's ground-truth id given to the hierarchy, which only labels
+its graphs); every option of that script applies:
+
+    python benchmarks/active_node_variants.py --half train --budgets 1 2 \
         --strategies hierarchical link linkgate --replicates 3 --jitter 0.1 \
         --no-ceiling --no-frame-based
 """
@@ -27,23 +34,33 @@ import active_mot17
 import numpy as np
 from numpy.typing import NDArray
 
-from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
+from spamlabels.active.selection import (
+    STRATEGIES,
+    LevelView,
+    Selection,
+    decision_entropy,
+    entropy,
+)
 from spamlabels.engine.label import LabelInputs
 from spamlabels.io import MOTSequence
 
 
-def _decided_and_link(view: LevelView) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    """``(N,)`` boxes GNN_node decides, and each box's best edge probability to a box that
-    stays in."""
-    g, h, p = view.graph, view.hierarchy, view.node_prob
+def _decided_and_stays(view: LevelView) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``(N,)`` boxes GNN_node decides, and boxes that stay in unless an answer removes them."""
+    h, p = view.hierarchy, view.node_prob
     assert p is not None
     decided = h.node_decided(len(p))
-    stays = ~decided | (p >= h.config.node_threshold)
-    link = np.zeros(len(p))
+    return decided, ~decided | (p >= h.config.node_threshold)
+
+
+def _link(view: LevelView, stays: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``(N,)`` each box's best GNN_node edge probability to a box that stays in."""
+    g = view.graph
+    link = np.zeros(g.num_nodes)
     if len(view.edge_prob):
         np.maximum.at(link, g.src, view.edge_prob * stays[g.dst])
         np.maximum.at(link, g.dst, view.edge_prob * stays[g.src])
-    return decided, link
+    return link
 
 
 def link_entropy(view: LevelView) -> NDArray[np.float64]:
@@ -51,31 +68,30 @@ def link_entropy(view: LevelView) -> NDArray[np.float64]:
     u = view.uncertainty
     if view.level != 0 or view.hierarchy.config.node_keep_conf is None:
         return u
-    decided, link = _decided_and_link(view)
-    return np.where(decided, 1.0 + u * link, u)
+    decided, stays = _decided_and_stays(view)
+    return np.where(decided, 1.0 + u * _link(view, stays), u)
 
 
 def link_gate(view: LevelView) -> NDArray[np.float64]:
-    """Weak boxes with a likely link first, then the other weak ones, then the confident ones."""
-    u = view.uncertainty
+    """Weak boxes with a likely link first, then the other weak ones, then the confident ones
+    (each group as ours: :func:`~spamlabels.active.selection.decision_entropy`)."""
+    ours = decision_entropy(view)
     if view.level != 0 or view.hierarchy.config.node_keep_conf is None:
-        return u
-    decided, link = _decided_and_link(view)
-    return u + decided + (decided & (link >= 0.5))
+        return ours
+    decided, stays = _decided_and_stays(view)
+    return ours + (decided & (_link(view, stays) >= 0.5))
 
 
 def truth_first(view: LevelView, restore: bool = True) -> NDArray[np.float64]:
     """The boxes whose default fate is wrong first (needs ``graph.node_label``; ``restore``
     False: only the kept false ones), then ours."""
-    u = view.uncertainty
-    label, p = view.graph.node_label, view.node_prob
-    if view.level != 0 or label is None or p is None:
-        return u
-    h = view.hierarchy
-    decided = h.node_decided(len(p))
-    stays = ~decided | (p >= h.config.node_threshold)
+    ours = decision_entropy(view)
+    label = view.graph.node_label
+    if view.level != 0 or label is None or view.node_prob is None:
+        return ours
+    _, stays = _decided_and_stays(view)
     wrong = np.where(stays, label < 0.5, restore & (label > 0.5))
-    return u + decided + 2.0 * wrong
+    return ours + 2.0 * wrong
 
 
 def _inputs_with_truth(seqs: Sequence[MOTSequence], half: str, min_conf: float) -> LabelInputs:

@@ -26,10 +26,10 @@ from gnn_node_auc import roc_auc
 from numpy.typing import NDArray
 
 from spamlabels.core.boxes import box_iou_pairs, xywh_to_xyxy
-from spamlabels.graph import ClipHierarchy
+from spamlabels.graph import ClipHierarchy, LevelGraph
 from spamlabels.graph.labels import assign_gt_ids
 from spamlabels.io import MOTSequence
-from spamlabels.track.spam import SpamTracker, score_graph
+from spamlabels.track.spam import SpamTracker, run_hierarchy
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
 P_BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.01)
@@ -38,7 +38,8 @@ GAP_BINS = (1, 2, 8, 32, 10**9)
 
 class GapSupport(SpamTracker):
     """Setting A's hierarchy, recording ``(level, gap, p, label, support)`` for every candidate
-    edge. ``weak`` is ``(frames + 1, K, 4)`` xyxy of the weak candidates per frame, NaN-padded."""
+    edge. ``weak`` is ``(frames + 1, K, 4)`` xyxy of the weak candidates per frame, NaN-padded
+    (a NaN box has IoU 0 with anything)."""
 
     def __init__(self, weak: NDArray[np.float64], samples: int, iou: float,
                  **kwargs: object) -> None:  # fmt: skip
@@ -46,39 +47,33 @@ class GapSupport(SpamTracker):
         self.weak, self.samples, self.iou = weak, samples, iou
         self.rows: list[NDArray[np.float64]] = []
 
-    def _support(self, h: ClipHierarchy, src: NDArray[np.int64], dst: NDArray[np.int64]
-                 ) -> NDArray[np.float64]:  # fmt: skip
+    def _support(self, h: ClipHierarchy, g: LevelGraph) -> NDArray[np.float64]:
+        """``(E,)`` support of ``g``'s edges (NaN for edges without a frame between the ends).
+        Gaps shorter than ``samples`` frames are looked at frame by frame (repeats drop out)."""
         a = h._attributes(0)
-        f0, f1 = a.end[src].astype(float), a.start[dst].astype(float)
+        src, dst = g.src, g.dst
+        f0, f1 = g.node_end[src], g.node_start[dst]
         out = np.full(len(src), np.nan)
-        gap = np.flatnonzero(f1 - f0 >= 2)  # at least one frame between the two ends
-        if not len(gap):
-            return out
-        s = self.samples
-        frac = np.arange(1, s + 1) / (s + 1)
-        span = (f1 - f0)[gap, None]
-        fr = np.clip(np.rint(f0[gap, None] + frac * span), f0[gap, None] + 1, f1[gap, None] - 1)
-        w = ((fr - f0[gap, None]) / span)[..., None]
-        box = a.end_box[src[gap]][:, None] * (1 - w) + a.start_box[dst[gap]][:, None] * w
-        cand = self.weak[fr.astype(np.int64).ravel()]  # (G * s, K, 4)
-        k = cand.shape[1]
-        inter = np.repeat(xywh_to_xyxy(box.reshape(-1, 4)), k, axis=0)
-        iou = box_iou_pairs(inter, cand.reshape(-1, 4)).reshape(-1, k).max(axis=1)
-        out[gap] = (iou.reshape(len(gap), s) >= self.iou).mean(axis=1)
+        for e in np.flatnonzero(f1 - f0 >= 2):  # at least one frame between the two ends
+            frames = np.unique(np.rint(np.linspace(f0[e], f1[e], self.samples + 2)[1:-1]))
+            frames = frames[(frames > f0[e]) & (frames < f1[e])].astype(np.int64)
+            w = ((frames - f0[e]) / (f1[e] - f0[e]))[:, None]
+            box = xywh_to_xyxy(a.end_box[src[e]] * (1 - w) + a.start_box[dst[e]] * w)
+            cand = self.weak[frames]  # (F, K, 4)
+            k = cand.shape[1]
+            iou = box_iou_pairs(np.repeat(box, k, axis=0), cand.reshape(-1, 4))
+            out[e] = float((iou.reshape(-1, k).max(axis=1) >= self.iou).mean())
         return out
 
     def run_clip(self, hierarchy: ClipHierarchy) -> None:
-        with torch.inference_mode():
-            hierarchy.skip_node_level()
-            while not hierarchy.done():
-                g = hierarchy.edge_graph()
-                ep, _ = score_graph(self.model, g, self.device)
-                a = hierarchy._attributes(0)
-                gap = (a.start[g.dst] - a.end[g.src] - 1).astype(float)
-                label = g.edge_label if g.edge_label is not None else np.full(len(ep), np.nan)
-                sup = self._support(hierarchy, g.src, g.dst)
-                self.rows.append(np.column_stack([np.full(len(ep), g.level), gap, ep, label, sup]))
-                hierarchy.apply_edge_probs(g, ep)
+        def record(g: LevelGraph, ep: NDArray[np.float64]) -> None:
+            gap = (g.node_start[g.dst] - g.node_end[g.src] - 1).astype(float)
+            label = g.edge_label if g.edge_label is not None else np.full(len(ep), np.nan)
+            sup = self._support(hierarchy, g)
+            self.rows.append(np.column_stack([np.full(len(ep), g.level), gap, ep, label, sup]))
+
+        run_hierarchy(self.model, hierarchy, node_level=False, device=self.device,
+                      clamp_edges=record)  # fmt: skip
 
 
 def collect(data: Path, half: str, samples: int, iou: float) -> NDArray[np.float64]:

@@ -27,11 +27,15 @@ SEQS = ("02", "04", "05", "09", "10", "11", "13")
 
 
 def roc_auc(score: NDArray[np.float64], label: NDArray[np.bool_]) -> float:
-    """Area under the ROC curve (Mann-Whitney, ties by rank order)."""
-    rank = np.empty(len(score))
-    rank[np.argsort(score, kind="stable")] = np.arange(1, len(score) + 1)
+    """Area under the ROC curve (Mann-Whitney; tied scores share their average rank, so a tie
+    between a true and a false sample counts one half). NaN without both classes."""
+    from scipy.stats import rankdata
+
     n1 = int(label.sum())
     n0 = len(label) - n1
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    rank = rankdata(score)
     return float((rank[label].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 

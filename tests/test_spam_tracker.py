@@ -206,8 +206,9 @@ def test_train_tracker_hierarchy(tmp_path, capsys):
         tracker.node_threshold,
         tracker.node_keep_conf,
     )
-    with pytest.raises(ValueError, match="leave out --node-threshold"):
-        hierarchy_config(parse("--tracker-hierarchy", "all", "--node-threshold", "0.3"))
+    for given in ("0.3", "0.5"):  # even the default, when given, is a contradiction
+        with pytest.raises(ValueError, match="leave out --node-threshold"):
+            hierarchy_config(parse("--tracker-hierarchy", "all", "--node-threshold", given))
     assert main(["train", "synth", "--out", str(tmp_path / "x.pt"), "--tracker-hierarchy",
                  "all", "--node-threshold", "0.3"]) == 2  # fmt: skip
     assert "leave out --node-threshold" in capsys.readouterr().err

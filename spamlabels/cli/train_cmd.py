@@ -7,10 +7,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-NODE_THRESHOLD = 0.5
-"""Default ``--node-threshold`` (``HierarchyConfig.node_threshold``)."""
+if TYPE_CHECKING:
+    from spamlabels.graph import HierarchyConfig
 
 
 def add_parser(sub: Any) -> None:
@@ -85,10 +85,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--node-threshold",
         type=float,
-        default=NODE_THRESHOLD,
+        default=None,
         help="GNN_node probability below which a training clip's detections leave the graph "
-        "before the edge levels are built (HierarchyConfig.node_threshold; lower = the edge "
-        "levels see more false positives in training)",
+        "before the edge levels are built (HierarchyConfig.node_threshold, default 0.5; lower = "
+        "the edge levels see more false positives in training)",
     )
     p.add_argument(
         "--tracker-hierarchy",
@@ -134,19 +134,20 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def hierarchy_config(args: argparse.Namespace) -> Any:
-    """The training :class:`~spamlabels.graph.HierarchyConfig` the options ask for; raises
-    ``ValueError`` for ``--tracker-hierarchy all`` with a ``--node-threshold`` of its own."""
+def hierarchy_config(args: argparse.Namespace) -> HierarchyConfig:
+    """The training hierarchy the options ask for; raises ``ValueError`` for
+    ``--tracker-hierarchy all`` together with ``--node-threshold``."""
     from spamlabels.graph import HierarchyConfig
     from spamlabels.track.spam import SpamConfig
 
-    kw: dict[str, Any] = {"context_motion": args.context_motion,
-                          "node_threshold": args.node_threshold}  # fmt: skip
+    kw: dict[str, Any] = {"context_motion": args.context_motion}
+    if args.node_threshold is not None:
+        kw["node_threshold"] = args.node_threshold
     if args.tracker_hierarchy is not None:
         tracker = SpamConfig()
         kw.update(top_k=tracker.top_k, edge_threshold=tracker.edge_threshold)
         if args.tracker_hierarchy == "all":
-            if args.node_threshold != NODE_THRESHOLD:
+            if args.node_threshold is not None:
                 raise ValueError("--tracker-hierarchy all sets the GNN_node threshold itself: "
                                  "leave out --node-threshold")  # fmt: skip
             kw.update(node_threshold=tracker.node_threshold, node_keep_conf=tracker.node_keep_conf)
