@@ -119,15 +119,12 @@ def gap_samples(gt: Tracks, dets: Detections, fps: float) -> tuple[NDArray[np.fl
     gt = gt[np.flatnonzero(counted_boxes(gt))]
     strong = dets[np.flatnonzero(dets.score >= 0.6)]
     to_gt, _ = match_per_frame(strong, gt, 0.5)
-    covered = np.zeros(len(gt), bool)
-    covered[to_gt[to_gt >= 0]] = True
-    out = []
-    for tid in np.unique(gt.id):
-        rows = np.flatnonzero(gt.id == tid)
-        frames = np.sort(gt.frame[rows[covered[rows]]])
-        gap = np.diff(frames) - 1
-        out.append(gap[gap > 0] / fps)
-    gaps = np.concatenate(out) if out else np.zeros(0)
+    covered = np.unique(to_gt[to_gt >= 0])
+    ids, frames = gt.id[covered], gt.frame[covered]
+    order = np.lexsort((frames, ids))  # covered boxes by track, then frame
+    ids, frames = ids[order], frames[order]
+    gap = np.diff(frames) - 1
+    gaps = gap[(ids[1:] == ids[:-1]) & (gap > 0)] / fps
     return gaps, len(gt), int(np.sum(gt.visibility < 0.2))
 
 
