@@ -8,6 +8,8 @@ are the same.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -44,3 +46,22 @@ def test_spam_tracker_on_cuda_decides_as_on_cpu():
     np.testing.assert_array_equal(t_cpu.frame, t_gpu.frame)
     np.testing.assert_array_equal(t_cpu.id, t_gpu.id)
     np.testing.assert_allclose(t_cpu.xywh, t_gpu.xywh, atol=1e-6)
+
+
+def test_cli_track_and_label_on_cuda_write_what_the_cpu_writes(tmp_path):
+    from spamlabels.cli.__main__ import main
+    from spamlabels.synth import generate_sequence
+
+    seq = generate_sequence(tmp_path, "S", SceneConfig(n_frames=120, n_people=12), seed=4)
+    out = {}
+    for device in ("cpu", "cuda"):
+        track = tmp_path / f"track_{device}.txt"
+        assert main(["track", str(seq), "--tracker", "spam", "--device", device, "--out",
+                     str(track), "--no-progress"]) == 0  # fmt: skip
+        label = tmp_path / f"label_{device}"
+        assert main(["label", str(seq), "--budget", "2%", "--device", device, "--out",
+                     str(label), "--no-progress"]) == 0  # fmt: skip
+        effort = json.loads((label / "effort.json").read_text())
+        out[device] = (track.read_text(), (label / "S.txt").read_text(), effort["clicks"])
+    assert out["cpu"][0] == out["cuda"][0]
+    assert out["cpu"][1:] == out["cuda"][1:]

@@ -340,3 +340,27 @@ def test_committed_ensemble_members_are_synthetic_only(version, seed, steps):
     shipped = load_checkpoint(DEFAULT_WEIGHTS)
     assert sum(p.numel() for p in model.parameters()) == 68_076
     assert model.state_dict().keys() == shipped.state_dict().keys()
+
+
+def test_device_option_is_checked_before_any_work(tmp_path, capsys):
+    import argparse
+
+    from spamlabels.cli.track_cmd import torch_device
+
+    assert torch_device("cpu") == "cpu"
+    for bad, message in (("mps", "only cpu and cuda"), ("tpu", "not a torch device")):
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            torch_device(bad)
+    if not torch.cuda.is_available():
+        with pytest.raises(argparse.ArgumentTypeError, match="no CUDA device"):
+            torch_device("cuda")
+        with pytest.raises(SystemExit):  # argparse: one line, exit code 2, nothing read
+            main(["track", str(tmp_path / "missing"), "--tracker", "spam", "--device", "cuda",
+                  "--out", str(tmp_path / "t.txt")])  # fmt: skip
+        assert "no CUDA device" in capsys.readouterr().err
+    seq = tmp_path / "S"
+    from spamlabels.synth import generate_sequence
+
+    generate_sequence(tmp_path, "S", SceneConfig(n_frames=10, n_people=3), seed=1)
+    assert main(["track", str(seq), "--device", "cpu", "--out", str(tmp_path / "t.txt")]) == 2
+    assert "--device apply to spam, not bytetrack" in capsys.readouterr().err

@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
     from spamlabels.cli.selftrain_cmd import add_selftrain_options
-    from spamlabels.cli.track_cmd import nonnegative_float
+    from spamlabels.cli.track_cmd import nonnegative_float, torch_device
 
     p = sub.add_parser(
         "label",
@@ -94,6 +94,9 @@ def add_parser(sub: Any) -> None:
                    "OUT_DIR/selftrained.pt and reused by later runs of the same request; then "
                    "label with them")  # fmt: skip
     add_selftrain_options(p, prefix="selftrain-")
+    p.add_argument("--device", type=torch_device, default="cpu", metavar="DEV",
+                   help="torch device of the network while labelling, e.g. cuda (default cpu; "
+                   "--selftrain trains on the CPU)")  # fmt: skip
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -125,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, answers=args.answers,
+        device=args.device,
     )  # fmt: skip
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)

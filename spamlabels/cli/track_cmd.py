@@ -37,6 +37,26 @@ def _thresholds(text: str) -> float | tuple[float, ...]:
     return values[0] if len(values) == 1 else values
 
 
+def torch_device(text: str) -> str:
+    """argparse type: a torch device string (``cpu``, ``cuda``, ``cuda:1``) this machine has."""
+    import torch
+
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        msg = f"not a torch device: {text!r} (cpu, cuda or cuda:N)"
+        raise argparse.ArgumentTypeError(msg) from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError(f"{text!r}: torch sees no CUDA device here")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            n = torch.cuda.device_count()
+            raise argparse.ArgumentTypeError(f"{text!r}: only {n} CUDA device(s) here")
+    elif device.type != "cpu":
+        raise argparse.ArgumentTypeError(f"{text!r}: only cpu and cuda devices are supported")
+    return text
+
+
 def add_parser(sub: Any) -> None:
     """Register ``spam track``."""
     from spamlabels.track import available_trackers
@@ -133,6 +153,14 @@ def add_parser(sub: Any) -> None:
         help="fill gaps inside tracks by linear interpolation (spam always does; for the others "
         "this gives the post-processing SPAM has, e.g. to compare like for like)",
     )
+    p.add_argument(
+        "--device",
+        type=torch_device,
+        default=None,
+        metavar="DEV",
+        help="spam: torch device of the network, e.g. cuda (default cpu); graphs, features and "
+        "rounding stay on the CPU, and the decisions are the same (tests/test_device.py)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -151,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
         "--node-keep-conf": args.node_keep_conf,
         "--edge-threshold": args.edge_threshold,
         "--appearance": args.appearance,
+        "--device": args.device,
     }
     if args.tracker != "spam" and any(v is not None for v in spam_only.values()):
         given = "/".join(k for k, v in spam_only.items() if v is not None)
@@ -166,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tracker == "spam":
         kwargs["image_size"] = (seq.info.im_width, seq.info.im_height)
         kwargs["node_level"] = not args.no_node_level
-        for key in ("weights", "node_threshold", "node_keep_conf", "edge_threshold"):
+        for key in ("weights", "node_threshold", "node_keep_conf", "edge_threshold", "device"):
             if getattr(args, key) is not None:
                 kwargs[key] = getattr(args, key)
         if args.smooth is not None:

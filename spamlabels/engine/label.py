@@ -102,6 +102,8 @@ class LabelJob:
             ``None``: its default, 0: off); boxes refined by the annotator are kept as drawn.
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
+        device: torch device of the network (``"cuda"``: the same decisions as on the CPU,
+            ``tests/test_device.py``).
     """
 
     budget: str = "3.3%"
@@ -117,6 +119,7 @@ class LabelJob:
     node_level: bool = True
     smooth_seconds: float | None = None
     answers: str | Path | None = None
+    device: str = "cpu"
 
 
 @dataclass
@@ -335,7 +338,7 @@ def run_label_job(
     tasks, truth, costs = inputs.tasks, inputs.truth, inputs.costs
     full = inputs.full_cost
     clicks = parse_budget(job.budget, full)
-    kwargs: dict[str, Any] = {"node_level": job.node_level}
+    kwargs: dict[str, Any] = {"node_level": job.node_level, "device": job.device}
     if job.smooth_seconds is not None:
         kwargs["smooth_seconds"] = job.smooth_seconds
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
