@@ -346,6 +346,7 @@ def test_device_option_is_checked_before_any_work(tmp_path, capsys):
     import argparse
 
     from spamlabels.cli.track_cmd import torch_device
+    from spamlabels.synth import generate_sequence
 
     assert torch_device("cpu") == "cpu"
     for bad, message in (("mps", "only cpu and cuda"), ("tpu", "not a torch device")):
@@ -358,9 +359,6 @@ def test_device_option_is_checked_before_any_work(tmp_path, capsys):
             main(["track", str(tmp_path / "missing"), "--tracker", "spam", "--device", "cuda",
                   "--out", str(tmp_path / "t.txt")])  # fmt: skip
         assert "no CUDA device" in capsys.readouterr().err
-    seq = tmp_path / "S"
-    from spamlabels.synth import generate_sequence
-
-    generate_sequence(tmp_path, "S", SceneConfig(n_frames=10, n_people=3), seed=1)
+    seq = generate_sequence(tmp_path, "S", SceneConfig(n_frames=10, n_people=3), seed=1)
     assert main(["track", str(seq), "--device", "cpu", "--out", str(tmp_path / "t.txt")]) == 2
     assert "--device apply to spam, not bytetrack" in capsys.readouterr().err
