@@ -215,6 +215,9 @@ def main() -> None:
     ap.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
                     help="the tracker's box smoothing (SpamConfig.smooth_seconds; 0 = off, "
                          "as every result before the session of 2026-12-04)")  # fmt: skip
+    ap.add_argument("--stitch", type=float, default=None, metavar="SECONDS",
+                    help="the tracker's stitching (SpamConfig.stitch_seconds; 0 = off, as "
+                         "every result before the fifth session of 2026-12-04)")  # fmt: skip
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -239,7 +242,8 @@ def main() -> None:
             args.strategies.remove("ensemble")
         else:
             ensemble = ensemble_selection([load_checkpoint(p) for p in args.ensemble])
-    tracker = SpamTracker() if args.smooth is None else SpamTracker(smooth_seconds=args.smooth)
+    post = {"smooth_seconds": args.smooth, "stitch_seconds": args.stitch}
+    tracker = SpamTracker(**{k: v for k, v in post.items() if v is not None})
     print(f"{len(tasks)} sequences ({args.half}), full manual cost {full} clicks", flush=True)
     rows: list[dict[str, Any]] = []
 

@@ -51,6 +51,9 @@ def main() -> None:
     ap.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
                     help="SpamConfig.smooth_seconds (0 = off, as every result before the "
                          "session of 2026-12-04)")  # fmt: skip
+    ap.add_argument("--stitch", type=float, default=None, metavar="SECONDS",
+                    help="SpamConfig.stitch_seconds (0 = off, as every result before the "
+                         "fifth session of 2026-12-04)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -66,6 +69,8 @@ def main() -> None:
             kwargs = {"clip_length": args.clip_length} if args.clip_length else {}
             if args.smooth is not None:
                 kwargs["smooth_seconds"] = args.smooth
+            if args.stitch is not None:
+                kwargs["stitch_seconds"] = args.stitch
             tracker = create_tracker("spam", weights=args.weights, node_level=node_level,
                                      image_size=(seq.info.im_width, seq.info.im_height),
                                      **kwargs)  # fmt: skip

@@ -282,6 +282,8 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     raw = tmp_path / "raw"
     assert main(["label", str(seq_dir), "--budget", "2%", "--out", str(raw), "--smooth", "0",
                  "--no-progress"]) == 0  # fmt: skip
+    settings = json.loads((raw / "effort.json").read_text())["settings"]
+    assert (settings["smooth_seconds"], settings["stitch_seconds"]) == (0.0, 2.0)
     rows = np.array([int(r.split(",")[4]) for r in
                      (raw / f"{name}.provenance.csv").read_text().splitlines()[1:]])  # fmt: skip
     boxes = np.loadtxt(raw / f"{name}.txt", delimiter=",", ndmin=2)[:, 2:6]
@@ -292,6 +294,20 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     np.testing.assert_allclose(boxes[rows >= 0], dets.xywh[rows[rows >= 0]], atol=0.01)
     smoothed = np.loadtxt(out / f"{name}.txt", delimiter=",", ndmin=2)[:, 2:6]
     assert smoothed.shape == boxes.shape and not np.allclose(smoothed, boxes, atol=0.01)
+    # --stitch 0: the same detections, tracks not joined across gaps (so no boxes between them)
+    apart = tmp_path / "apart"
+    assert main(["label", str(seq_dir), "--budget", "2%", "--out", str(apart), "--stitch", "0",
+                 "--no-progress"]) == 0  # fmt: skip
+    assert json.loads((apart / "effort.json").read_text())["settings"]["stitch_seconds"] == 0.0
+
+    def det_rows(d):
+        rows = [int(r.split(",")[4]) for r in
+                (d / f"{name}.provenance.csv").read_text().splitlines()[1:]]  # fmt: skip
+        return np.sort(np.array(rows))
+
+    joined, kept_apart = det_rows(out), det_rows(apart)
+    np.testing.assert_array_equal(joined[joined >= 0], kept_apart[kept_apart >= 0])
+    assert len(joined) > len(kept_apart)  # this scene has tracks to join
 
 
 def test_cli_label_refuses_without_ground_truth_and_writes_nothing(seq_dir, tmp_path, capsys):

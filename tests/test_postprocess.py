@@ -5,7 +5,7 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.core import Tracks
-from spamlabels.track import interpolate_tracks, smooth_tracks
+from spamlabels.track import interpolate_tracks, smooth_tracks, stitch_tracks
 from spamlabels.track.spam import SpamConfig
 
 
@@ -104,5 +104,74 @@ def test_smoothing_matches_weighted_least_squares_on_unsorted_tracks():
                 np.testing.assert_allclose([got_c, got.xywh[i, 2]], want, rtol=1e-9)
     with pytest.raises(ValueError, match="finite"):
         smooth_tracks(t, float("nan"))
+    with pytest.raises(ValueError, match="frozen has 1 rows"):
+        stitch_tracks(t, 5, frozen=np.ones(1, bool))
     with pytest.raises(ValueError, match="two rows in one frame"):
         smooth_tracks(Tracks.merge([t, t[:1]]), 1.0)
+
+
+def _walker(frames, track_id, x0=0.0, speed=3.0, w=10.0, h=20.0):
+    """A box moving right at ``speed`` px per frame, seen in ``frames``."""
+    return _track(frames, [x0 + speed * f for f in frames], track_id, w, h)
+
+
+def test_stitching_joins_a_track_its_motion_carries_onto_the_next():
+    # one walker, seen in frames 1-10 (id 1) and 16-25 (id 2); another far away (id 3)
+    a, b = _walker(range(1, 11), 1), _walker(range(16, 26), 2)
+    other = _walker(range(12, 30), 3, x0=500.0, speed=-3.0)
+    tracks = Tracks.merge([a, b, other])
+    out = stitch_tracks(tracks, max_gap=10)
+    np.testing.assert_array_equal(out.id, [1] * 20 + [3] * 18)  # row order kept
+    np.testing.assert_array_equal(out.frame, tracks.frame)
+    np.testing.assert_array_equal(out.xywh, tracks.xywh)
+    # the gap is one track's now: interpolation fills it on the walker's line
+    filled = interpolate_tracks(out).track(1)
+    np.testing.assert_allclose(filled.xywh[:, 0], 3.0 * np.arange(1, 26))
+    # gap longer than max_gap (6 frames > 5), or the motion points elsewhere: not joined
+    assert set(stitch_tracks(tracks, max_gap=5).id) == {1, 2, 3}
+    fast = Tracks.merge([a, _walker(range(16, 26), 2, x0=-60.0, speed=3.0)])  # 60 px behind
+    assert set(stitch_tracks(fast, max_gap=10).id) == {1, 2}
+    # a track standing still is not carried: window=1 compares the last box with the first
+    assert set(stitch_tracks(tracks, max_gap=10, window=1).id) == {1, 2, 3}
+    assert stitch_tracks(tracks, max_gap=0) is tracks
+
+
+def test_stitching_is_one_to_one_chains_and_respects_forbidden_pairs():
+    # two candidates start after track 1 ends: the one on its line wins
+    a = _walker(range(1, 11), 1)
+    on_line = _walker(range(13, 20), 2)
+    beside = _walker(range(13, 20), 3, x0=3.0)  # 3 px off the line: IoU 0.54
+    out = stitch_tracks(Tracks.merge([a, on_line, beside]), max_gap=5)
+    assert sorted(np.unique(out.id[out.frame >= 13]).tolist()) == [1, 3]
+    # chains: 1 -> 2 -> 4 become one track with the first id
+    c = _walker(range(23, 30), 4)
+    out = stitch_tracks(Tracks.merge([a, on_line, c]), max_gap=5)
+    np.testing.assert_array_equal(np.unique(out.id), [1])
+    # an annotator's "not consecutive" blocks the join; the next-best candidate may take it
+    out = stitch_tracks(Tracks.merge([a, on_line, beside]), max_gap=5, forbid=[(1, 2)])
+    assert sorted(np.unique(out.id[out.frame >= 13]).tolist()) == [1, 2]
+    assert 1 in out.id[(out.frame >= 13) & (out.xywh[:, 0] > 3.0 * out.frame)]
+    # frozen ends: track 1's last row (or track 2's first) frozen -> 1 and 2 stay apart
+    two = Tracks.merge([a, on_line])
+    for row in (9, 10):
+        frozen = np.zeros(len(two), bool)
+        frozen[row] = True
+        assert set(stitch_tracks(two, max_gap=5, frozen=frozen).id) == {1, 2}
+    frozen = np.zeros(len(two), bool)
+    frozen[[0, 16]] = True  # track 1's first and track 2's last row: the join stays
+    assert set(stitch_tracks(two, max_gap=5, frozen=frozen).id) == {1}
+
+
+def test_stitching_checks_its_arguments_and_the_config():
+    t = _walker(range(1, 5), 1)
+    with pytest.raises(ValueError, match="min_iou"):
+        stitch_tracks(t, 5, min_iou=0.0)
+    with pytest.raises(ValueError, match="window"):
+        stitch_tracks(t, 5, window=0)
+    with pytest.raises(ValueError, match="frozen has 1 rows"):
+        stitch_tracks(t, 5, frozen=np.ones(1, bool))
+    with pytest.raises(ValueError, match="two rows in one frame"):
+        stitch_tracks(Tracks.merge([t, t]), 5)
+    for bad in ({"stitch_seconds": -1.0}, {"stitch_iou": 1.5}, {"stitch_window": 0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            SpamConfig(**bad)

@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 from spamlabels.cli.__main__ import main  # noqa: E402
 from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta  # noqa: E402
 from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
-from spamlabels.track import create_tracker, smooth_tracks  # noqa: E402
+from spamlabels.track import create_tracker, smooth_tracks, stitch_tracks  # noqa: E402
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamConfig  # noqa: E402
 from spamlabels.train import TrainConfig, Trainer, make_train_sequence  # noqa: E402
 
@@ -258,6 +258,19 @@ def test_cli_train_then_track(tmp_path, capsys):
     info = MOTSequence.open(seq).info
     ref = smooth_tracks(interpolate_tracks(plain), 0.1 * info.frame_rate).sorted()
     np.testing.assert_allclose(post.sorted().xywh, ref.xywh, atol=0.01)  # file: 2 decimals
+    # and SPAM's stitching: the same ids as stitch_tracks gives on the plain output
+    bt_st = tmp_path / "bt_st.txt"
+    assert main(["track", str(seq), "--out", str(bt_st), "--stitch", "2", "--no-progress"]) == 0
+    cfg = SpamConfig()
+    ref = stitch_tracks(plain, round(2 * info.frame_rate), cfg.stitch_iou, cfg.stitch_window)
+    st = read_tracks(bt_st)
+    assert len(st) == len(plain)
+    np.testing.assert_array_equal(st.sorted().id, ref.sorted().id)
+    assert main(["track", str(seq), "--tracker", "spam", "--weights", str(weights), "--out",
+                 str(raw), "--no-progress", "--stitch", "0"]) == 0  # fmt: skip
+    with pytest.raises(SystemExit):
+        main(["track", str(seq), "--out", str(raw), "--stitch", "-2"])
+    assert "must be >= 0" in capsys.readouterr().err
     assert main(["track", str(seq), "--tracker", "spam", "--weights", str(tmp_path / "nope.pt"),
                  "--out", str(out), "--no-progress"]) == 2  # fmt: skip
     assert "weights file not found" in capsys.readouterr().err
@@ -362,3 +375,37 @@ def test_device_option_is_checked_before_any_work(tmp_path, capsys):
     seq = generate_sequence(tmp_path, "S", SceneConfig(n_frames=10, n_people=3), seed=1)
     assert main(["track", str(seq), "--device", "cpu", "--out", str(tmp_path / "t.txt")]) == 2
     assert "--device apply to spam, not bytetrack" in capsys.readouterr().err
+
+
+class _Clip:
+    """Stands in for a finished clip's hierarchy: ``assemble`` reads only its track ids."""
+
+    def __init__(self, ids):
+        self._ids = np.asarray(ids)
+
+    def track_ids(self):
+        return self._ids
+
+
+def test_assemble_stitches_tracks_unless_an_annotator_said_no():
+    from spamlabels.core import Detections
+    from spamlabels.track.spam import ClipResult, SpamTracker
+
+    # one walker seen in frames 1-10 and 16-25 that the hierarchy left as two tracks
+    frames = np.r_[1:11, 16:26]
+    dets = Detections(frame=frames, xywh=np.column_stack([3.0 * frames, np.zeros(20),
+                                                          np.full(20, 10.0), np.full(20, 20.0)]),
+                      score=np.full(20, 0.9))  # fmt: skip
+    clip = ClipResult(np.arange(20), _Clip([0] * 10 + [1] * 10), (1, 25))
+    tracker = SpamTracker(smooth_seconds=0.0)
+    tracker.frame_rate = 30.0
+    out = tracker.assemble(dets, [clip])
+    assert len(out.track_ids()) == 1 and len(out) == 25  # stitched, gap interpolated
+    assert (out.data["provenance"] == Provenance.INTERPOLATED).sum() == 5
+    # the annotator said the tracklet ending at row 9 is not the one before row 10
+    kept = tracker.assemble(dets, [clip], cannot=[(9, 10)])
+    assert len(kept.track_ids()) == 2 and len(kept) == 20
+    # gap longer than stitch_seconds: not stitched
+    short = SpamTracker(smooth_seconds=0.0, stitch_seconds=0.1)
+    short.frame_rate = 30.0
+    assert len(short.assemble(dets, [clip]).track_ids()) == 2

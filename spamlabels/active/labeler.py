@@ -585,9 +585,10 @@ class _Session:
         for i, t in enumerate(self.tasks):
             k = self.know[i]
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
+            cannot = [pair for pairs in k.cannot.values() for pair in pairs]
             tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
                                            drop=k.rejected, protect=k.accepted,
-                                           fixed=k.refined)  # fmt: skip
+                                           fixed=k.refined, cannot=cannot)  # fmt: skip
             row = np.asarray(tracks.data["det_index"])
             prov = np.asarray(tracks.data["provenance"]).copy()
             real = row >= 0

@@ -84,6 +84,10 @@ def add_parser(sub: Any) -> None:
                    help="standard deviation of the Gaussian that smooths each track's boxes "
                    "over time, 0 = off (default: SpamConfig.smooth_seconds); refined boxes "
                    "are kept as drawn")  # fmt: skip
+    p.add_argument("--stitch", type=nonnegative_float, default=None, metavar="SECONDS",
+                   help="join tracks across gaps up to this long where their motion carries "
+                   "one onto the other, 0 = off (default: SpamConfig.stitch_seconds); never "
+                   "tracklets the annotator said are not consecutive")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip
@@ -127,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
-        node_level=not args.no_node_level, smooth_seconds=args.smooth, answers=args.answers,
+        node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
+        answers=args.answers,
         device=args.device,
     )  # fmt: skip
     try:

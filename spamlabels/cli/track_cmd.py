@@ -148,6 +148,15 @@ def add_parser(sub: Any) -> None:
         "the others)",
     )
     p.add_argument(
+        "--stitch",
+        type=nonnegative_float,
+        default=None,
+        metavar="SECONDS",
+        help="join a track that ends to one starting at most this long after it where their "
+        "straight-line motion carries one onto the other, 0 = off (default: "
+        "SpamConfig.stitch_seconds for spam, off for the others)",
+    )
+    p.add_argument(
         "--interpolate",
         action="store_true",
         help="fill gaps inside tracks by linear interpolation (spam always does; for the others "
@@ -200,14 +209,19 @@ def run(args: argparse.Namespace) -> int:
                 kwargs[key] = getattr(args, key)
         if args.smooth is not None:
             kwargs["smooth_seconds"] = args.smooth
+        if args.stitch is not None:
+            kwargs["stitch_seconds"] = args.stitch
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(
         dets, seq_length=n, frame_rate=seq.info.frame_rate, progress=not args.no_progress
     )
-    if args.tracker != "spam" and (args.interpolate or args.smooth):
+    if args.tracker != "spam" and (args.interpolate or args.smooth or args.stitch):
         from spamlabels.track import interpolate_tracks, smooth_tracks
+        from spamlabels.track.spam import SpamConfig
 
+        if args.stitch:
+            tracks = SpamConfig(stitch_seconds=args.stitch).stitch(tracks, seq.info.frame_rate)
         if args.interpolate:
             tracks = interpolate_tracks(tracks)
         if args.smooth:

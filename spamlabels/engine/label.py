@@ -100,6 +100,9 @@ class LabelJob:
         node_level: run GNN_node (and ask about single detections).
         smooth_seconds: the tracker's box smoothing over time (``SpamConfig.smooth_seconds``;
             ``None``: its default, 0: off); boxes refined by the annotator are kept as drawn.
+        stitch_seconds: the tracker's stitching of tracks across gaps up to this long
+            (``SpamConfig.stitch_seconds``; ``None``: its default, 0: off); never across a
+            pair of tracklets the annotator said are not consecutive.
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,
@@ -118,6 +121,7 @@ class LabelJob:
     seed: int = 0
     node_level: bool = True
     smooth_seconds: float | None = None
+    stitch_seconds: float | None = None
     answers: str | Path | None = None
     device: str = "cpu"
 
@@ -341,6 +345,8 @@ def run_label_job(
     kwargs: dict[str, Any] = {"node_level": job.node_level, "device": job.device}
     if job.smooth_seconds is not None:
         kwargs["smooth_seconds"] = job.smooth_seconds
+    if job.stitch_seconds is not None:
+        kwargs["stitch_seconds"] = job.stitch_seconds
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(
@@ -358,6 +364,8 @@ def run_label_job(
         "budget": job.budget, "annotator": job.annotator, "half": job.half,
         "min_conf": job.min_conf, "strategy": job.strategy, "split": list(job.split),
         "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
+        "smooth_seconds": tracker.config.smooth_seconds,
+        "stitch_seconds": tracker.config.stitch_seconds,
         "weights": str(job.weights) if job.weights else "shipped",
         "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip

@@ -3,7 +3,7 @@
 from spamlabels.track.base import Tracker, available_trackers, create_tracker
 from spamlabels.track.bytetrack import ByteTrack, ByteTrackConfig, OutputBox, linear_assignment
 from spamlabels.track.kalman import KalmanFilterXYAH
-from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks
+from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks, stitch_tracks
 
 __all__ = [
     "ByteTrack",
@@ -16,4 +16,5 @@ __all__ = [
     "interpolate_tracks",
     "linear_assignment",
     "smooth_tracks",
+    "stitch_tracks",
 ]

@@ -1,24 +1,157 @@
-"""Offline post-processing of finished tracks: gap interpolation and temporal box smoothing.
+"""Offline post-processing of finished tracks: stitching across short gaps, gap interpolation
+and temporal box smoothing.
 
-Both work on any :class:`~spamlabels.core.Tracks` (one row per track and frame), whichever
-tracker made them; :class:`~spamlabels.track.spam.SpamTracker` applies them as its last step
-(``SpamConfig.interpolate``, ``SpamConfig.smooth_seconds``).
+All work on any :class:`~spamlabels.core.Tracks` (one row per track and frame), whichever
+tracker made them; :class:`~spamlabels.track.spam.SpamTracker` applies them as its last steps,
+in this order (``SpamConfig.stitch_seconds``, ``SpamConfig.interpolate``,
+``SpamConfig.smooth_seconds``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 
 from spamlabels.core import (
     Provenance,
     Tracks,
+    box_iou_pairs,
     cxcywh_to_xyxy,
+    xywh_to_xyxy,
     xyxy_to_cxcywh,
     xyxy_to_xywh,
 )
 
-__all__ = ["interpolate_tracks", "smooth_tracks"]
+__all__ = ["interpolate_tracks", "smooth_tracks", "stitch_tracks"]
+
+
+def _by_track(
+    tracks: Tracks, rows: NDArray[np.bool_] | None = None, rows_name: str = ""
+) -> tuple[NDArray[np.int64], Tracks, NDArray[np.int64], NDArray[np.int64]]:
+    """``tracks`` sorted by track, then frame: the ``order`` that sorts them, the sorted table,
+    and each track's first row and one past its last row in it. Checks that the per-row mask
+    ``rows`` (called ``rows_name`` in the error) has one entry per row and that no track has
+    two rows in one frame."""
+    if rows is not None and len(rows) != len(tracks):
+        raise ValueError(f"{rows_name} has {len(rows)} rows, tracks {len(tracks)}")
+    order = np.lexsort((tracks.frame, tracks.id))
+    t = tracks[order]
+    if (np.diff(t.frame)[t.id[1:] == t.id[:-1]] == 0).any():
+        raise ValueError("a track has two rows in one frame")
+    starts = np.r_[0, np.flatnonzero(t.id[1:] != t.id[:-1]) + 1]
+    ends = np.r_[starts[1:], len(t)]
+    return order, t, starts, ends
+
+
+def _end_lines(
+    frame: NDArray[np.int64], centre: NDArray[np.float64], starts: NDArray[np.int64],
+    ends: NDArray[np.int64], window: int, at_end: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # fmt: skip
+    """Least-squares lines ``centre(f) = a + b (f - f_ref)`` through the last (``at_end``) or
+    first ``window`` rows of each track (rows ``starts[i]:ends[i]`` of a table sorted by track
+    and frame); ``f_ref`` is the track's last (first) frame. Returns ``a`` ``(T, 2)`` and
+    ``b`` ``(T, 2)`` (pixels, pixels per frame; ``b = 0`` for a single row)."""
+    a = np.zeros((len(starts), 2))
+    b = np.zeros((len(starts), 2))
+    for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        rows = slice(max(s, e - window), e) if at_end else slice(s, min(e, s + window))
+        f = (frame[rows] - frame[e - 1 if at_end else s]).astype(float)
+        c = centre[rows]
+        if len(f) < 2:
+            a[i] = c[-1] if at_end else c[0]
+            continue
+        fm, cm = f.mean(), c.mean(0)
+        slope = ((f - fm)[:, None] * (c - cm)).sum(0) / ((f - fm) ** 2).sum()
+        a[i], b[i] = cm - slope * fm, slope
+    return a, b
+
+
+def stitch_tracks(
+    tracks: Tracks, max_gap: int, min_iou: float = 0.3, window: int = 10,
+    forbid: Collection[tuple[int, int]] | None = None, frozen: NDArray[np.bool_] | None = None,
+) -> Tracks:  # fmt: skip
+    """Join a track that ends to one that starts a little later where each one's motion
+    carries it onto the other (offline re-identification by position, as ByteTrack re-finds
+    a lost track within its buffer).
+
+    For every pair of tracks ``X``, ``Y`` with ``0 < start(Y) - end(X) <= max_gap`` frames,
+    ``X``'s centre is carried forward to ``start(Y)`` along a straight line fitted to its last
+    ``window`` boxes (size of its last box) and compared with ``Y``'s first box, and ``Y``'s
+    carried backward to ``end(X)`` and compared with ``X``'s last box; the pair's score is
+    the mean of the two IoUs. Pairs scoring at least ``min_iou`` are matched one to one
+    (Hungarian, highest total score: each track gets at most one successor and one
+    predecessor), and matched chains become one track with the id of their first track. The
+    gap stays empty (:func:`interpolate_tracks` fills it). Measured on MOT17 in
+    docs/benchmarks.md section 6 ("Stitching").
+
+    Args:
+        tracks: input tracks (one row per track and frame; boxes in pixels).
+        max_gap: largest ``start(Y) - end(X)`` in frames; ``<= 0`` returns ``tracks``.
+        min_iou: smallest score of a pair that may be joined, in (0, 1].
+        window: boxes at each track end that give its velocity (>= 1; 1 = no motion).
+        forbid: ``(X, Y)`` track-id pairs (``X`` the earlier) that must not be joined, e.g.
+            tracklets an annotator said are not consecutive.
+        frozen: ``(len(tracks),)`` rows whose track ends stay as they are: a track whose last
+            row is frozen gets no successor, one whose first row is frozen no predecessor
+            (e.g. tracklets whose links an annotator set or confirmed).
+
+    Returns:
+        The same rows with the ids of joined tracks replaced (row order unchanged).
+    """
+    if not 0.0 < min_iou <= 1.0:
+        raise ValueError(f"min_iou must be in (0, 1], got {min_iou}")
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    if max_gap <= 0 or len(tracks) == 0:
+        return tracks
+    order, t, starts, ends = _by_track(tracks, frozen, "frozen")
+    frame, tid, xywh = t.frame, t.id, t.xywh
+    ids, first, last = tid[starts], frame[starts], frame[ends - 1]
+    centre = xywh[:, :2] + xywh[:, 2:] / 2
+    a_end, b_end = _end_lines(frame, centre, starts, ends, window, at_end=True)
+    a_start, b_start = _end_lines(frame, centre, starts, ends, window, at_end=False)
+    # candidate pairs: x ends, y starts within (last[x], last[x] + max_gap]
+    by_start = np.argsort(first, kind="stable")
+    lo = np.searchsorted(first[by_start], last, side="right")
+    hi = np.searchsorted(first[by_start], last + max_gap, side="right")
+    x = np.repeat(np.arange(len(ids)), hi - lo)
+    if not len(x):
+        return tracks
+    y = by_start[np.concatenate([np.arange(s, e) for s, e in zip(lo, hi, strict=True)])]
+    gap = (first[y] - last[x]).astype(float)[:, None]
+    size_x, size_y = xywh[ends[x] - 1, 2:], xywh[starts[y], 2:]
+    fwd = np.concatenate([a_end[x] + b_end[x] * gap - size_x / 2, size_x], 1)
+    bwd = np.concatenate([a_start[y] - b_start[y] * gap - size_y / 2, size_y], 1)
+    score = 0.5 * (box_iou_pairs(xywh_to_xyxy(fwd), xywh_to_xyxy(xywh[starts[y]]))
+                   + box_iou_pairs(xywh_to_xyxy(bwd), xywh_to_xyxy(xywh[ends[x] - 1])))  # fmt: skip
+    ok = score >= min_iou
+    if frozen is not None:
+        fz = frozen[order]
+        ok &= ~fz[ends[x] - 1] & ~fz[starts[y]]
+    if forbid:
+        banned = {(int(p), int(q)) for p, q in forbid}
+        pairs = zip(ids[x].tolist(), ids[y].tolist(), strict=True)
+        ok &= np.array([pair not in banned for pair in pairs], bool)
+    x, y, score = x[ok], y[ok], score[ok]
+    if not len(x):
+        return tracks
+    ux, xi = np.unique(x, return_inverse=True)
+    uy, yi = np.unique(y, return_inverse=True)
+    m = np.zeros((len(ux), len(uy)))
+    m[xi, yi] = score
+    r, c = linear_sum_assignment(-m)
+    keep = m[r, c] >= min_iou
+    successor = dict(zip(ux[r[keep]].tolist(), uy[c[keep]].tolist(), strict=True))
+    new = ids.copy()
+    for i in np.argsort(first, kind="stable").tolist():  # chains in time order
+        if i in successor:
+            new[successor[i]] = new[i]
+    out_id = tracks.id.copy()
+    out_id[order] = np.repeat(new, ends - starts)
+    return tracks.replace(id=out_id)
 
 
 def interpolate_tracks(tracks: Tracks, max_gap: int = 0) -> Tracks:
@@ -101,12 +234,7 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
         raise ValueError(f"sigma must be a finite number of frames, got {sigma}")
     if sigma <= 0 or len(tracks) == 0:
         return tracks
-    if fixed is not None and len(fixed) != len(tracks):
-        raise ValueError(f"fixed has {len(fixed)} rows, tracks {len(tracks)}")
-    order = np.lexsort((tracks.frame, tracks.id))
-    t = tracks[order]
-    if (np.diff(t.frame)[t.id[1:] == t.id[:-1]] == 0).any():
-        raise ValueError("a track has two rows in one frame")
+    order, t, starts, ends = _by_track(tracks, fixed, "fixed")
     radius = int(np.ceil(3 * sigma))
     d = np.arange(-radius, radius + 1, dtype=float)
     k0 = np.exp(-0.5 * (d / sigma) ** 2)
@@ -114,8 +242,6 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
     value = xyxy_to_cxcywh(t.xyxy)
     out = value.copy()
     fitted = np.zeros(len(t), bool)  # rows with at least two boxes within reach
-    starts = np.r_[0, np.flatnonzero(t.id[1:] != t.id[:-1]) + 1]
-    ends = np.r_[starts[1:], len(t)]
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
         if e - s < 2:
             continue

@@ -21,7 +21,7 @@ graph, node / edge probabilities before rounding and node-to-tracklet maps.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from scipy.optimize import linear_sum_assignment
 from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph
 from spamlabels.track.base import Tracker, _check_frames
-from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks
+from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks, stitch_tracks
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -75,6 +75,16 @@ class SpamConfig:
     section 6); on synthetic scenes 0.5 is as good."""
     min_track_len: int = 2
     """Tracks with fewer detections are dropped."""
+    stitch_seconds: float = 2.0
+    """Join a track that ends to one starting at most this long after it where each one's
+    straight-line motion carries it onto the other (:func:`~spamlabels.track.postprocess.
+    stitch_tracks`, after the min-length filter, before interpolation; 0 = off). 2 s, with
+    ``stitch_iou`` and ``stitch_window``: chosen on the MOT17 YOLOX and FRCNN *train* halves
+    together (docs/benchmarks.md section 6, "Stitching")."""
+    stitch_iou: float = 0.3
+    """Smallest mean IoU (forward and backward prediction) of two tracks to be stitched."""
+    stitch_window: int = 10
+    """Boxes at each track end that give its velocity for stitching."""
     interpolate: bool = True
     """Fill gaps inside tracks by linear interpolation (off for DanceTrack in SUSHI)."""
     max_interpolation_gap: int = 0
@@ -102,6 +112,21 @@ class SpamConfig:
             raise ValueError(f"smooth_seconds must be >= 0, got {self.smooth_seconds}")
         if not 0.0 < self.node_threshold < 1.0:
             raise ValueError(f"node_threshold must be in (0, 1), got {self.node_threshold}")
+        if not (self.stitch_seconds >= 0.0 and np.isfinite(self.stitch_seconds)):
+            raise ValueError(f"stitch_seconds must be >= 0, got {self.stitch_seconds}")
+        if not 0.0 < self.stitch_iou <= 1.0:
+            raise ValueError(f"stitch_iou must be in (0, 1], got {self.stitch_iou}")
+        if self.stitch_window < 1:
+            raise ValueError(f"stitch_window must be >= 1, got {self.stitch_window}")
+
+    def stitch(
+        self, tracks: Tracks, frame_rate: float, forbid: Collection[tuple[int, int]] | None = None
+    ) -> Tracks:
+        """``tracks`` (any tracker's) stitched across gaps with these settings
+        (:func:`~spamlabels.track.postprocess.stitch_tracks`; ``stitch_seconds`` converted to
+        frames at ``frame_rate``; 0 s returns ``tracks``)."""
+        return stitch_tracks(tracks, round(self.stitch_seconds * frame_rate), self.stitch_iou,
+                             self.stitch_window, forbid=forbid)  # fmt: skip
 
 
 @dataclass
@@ -321,15 +346,18 @@ class SpamTracker(Tracker):
     def assemble(
         self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None,
         protect: NDArray[np.bool_] | None = None, fixed: NDArray[np.bool_] | None = None,
+        cannot: Collection[tuple[int, int]] | None = None,
     ) -> Tracks:  # fmt: skip
         """Tracks of a sequence from its finished clips (in time order): stitch consecutive
         clips by Hungarian matching on the detections they share (each clip decides the frames
         from the middle of its overlap with the previous one on), drop the rows in ``drop``
         ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``
-        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), then
-        interpolate and smooth the boxes over time (``smooth_seconds``), except the rows of
-        ``fixed`` ``(n,)`` (e.g. refined by an annotator), whose boxes are kept. Boxes are
-        taken from ``dets``.
+        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), join
+        tracks across short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
+        ``(a, b)`` of rows of ``dets`` with ``a`` in the earlier track and ``b`` in the later
+        one (e.g. an annotator said they are not consecutive), then interpolate and smooth the
+        boxes over time (``smooth_seconds``), except the rows of ``fixed`` ``(n,)`` (e.g.
+        refined by an annotator), whose boxes are kept. Boxes are taken from ``dets``.
 
         Returns:
             Tracks with ``data["det_index"]`` and ``data["provenance"]`` (see :meth:`track`).
@@ -380,6 +408,14 @@ class SpamTracker(Tracker):
             if protect is not None:  # tracks holding a protected row stay, however short
                 ok |= np.isin(out.id, out.id[protect[out.data["det_index"]]])
             out = out[ok]
+        if cfg.stitch_seconds > 0 and len(out):
+            forbid = None
+            if cannot:
+                track_of = np.full(len(dets), -1, np.int64)
+                track_of[np.asarray(out.data["det_index"])] = out.id
+                forbid = {(int(track_of[a]), int(track_of[b])) for a, b in cannot
+                          if track_of[a] >= 0 and track_of[b] >= 0}  # fmt: skip
+            out = cfg.stitch(out, self.frame_rate, forbid=forbid)
         if cfg.interpolate:
             out = interpolate_tracks(out, cfg.max_interpolation_gap)
         if cfg.smooth_seconds > 0 and len(out):

@@ -1,0 +1,98 @@
+"""Choose the stitching settings of ``SpamConfig`` on the MOT17 train halves (issue 3).
+
+Runs SPAM setting A (conf >= 0.6, no GNN_node; shipped weights, stitching off) once per set of
+halves, then scores every combination of ``--gaps`` (seconds) and ``--ious`` of
+:func:`spamlabels.track.stitch_tracks` followed by the tracker's interpolation and smoothing,
+and the same without stitching. The rule it serves (docs/benchmarks.md section 6,
+"Stitching"): keep the setting with the largest mean gain over the two development sets, the
+YOLOX train halves and the FRCNN train halves, if that mean is >= +0.3 HOTA and neither gain is
+below -0.3.
+
+    python benchmarks/stitch_grid.py --out runs/stitch_grid.json
+    python benchmarks/stitch_grid.py --half val --gaps 2 --ious 0.3   # afterwards, for information
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from spamlabels.eval import evaluate
+from spamlabels.io import MOTSequence, atomic_write
+from spamlabels.track import interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track.spam import SpamConfig, SpamTracker
+
+SEQS = ("02", "04", "05", "09", "10", "11", "13")
+
+
+def _score(raw: dict[str, Any], gap: float, iou: float, window: int) -> dict[str, Any]:
+    """TrackEval table of ``raw`` (name -> (gt, tracks, frames, fps)) stitched across gaps up to
+    ``gap`` seconds (0: not stitched), interpolated and smoothed as the tracker does."""
+    inputs = {}
+    for name, (gt, tracks, n, fps) in raw.items():
+        if gap > 0:
+            tracks = stitch_tracks(tracks, round(gap * fps), iou, window)
+        smoothed = smooth_tracks(interpolate_tracks(tracks), SpamConfig.smooth_seconds * fps)
+        inputs[name] = (gt, smoothed, n)
+    return evaluate(inputs).table
+
+
+def main() -> None:
+    """Print one line per set of halves and setting; write the JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/MOT17"))
+    ap.add_argument("--half", choices=("train", "val"), default="train")
+    ap.add_argument("--detectors", nargs="+", default=["YOLOX", "FRCNN"])
+    ap.add_argument("--gaps", type=float, nargs="+", default=[1 / 3, 2 / 3, 1, 1.5, 2, 3, 5],
+                    metavar="SECONDS")  # fmt: skip
+    ap.add_argument("--ious", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.4, 0.5, 0.7])
+    ap.add_argument("--window", type=int, default=SpamConfig.stitch_window)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    results: dict[str, Any] = {}
+    for detector in args.detectors:
+        raw = {}
+        for s in SEQS:
+            seq = MOTSequence.open(args.data / "train" / f"MOT17-{s}-{detector}")
+            dets = seq.det(args.half)
+            n, fps = seq.length(args.half), seq.info.frame_rate
+            tracker = SpamTracker(node_level=False, interpolate=False, smooth_seconds=0.0,
+                                  stitch_seconds=0.0,
+                                  image_size=(seq.info.im_width, seq.info.im_height))  # fmt: skip
+            raw[seq.name] = (seq.gt(args.half), tracker.track(dets[dets.score >= 0.6], n, fps),
+                             n, fps)  # fmt: skip
+        rows = {"off": _score(raw, 0.0, 1.0, args.window)}
+        base = rows["off"]["COMBINED"]["HOTA"]
+        print(f"{detector} {args.half} no stitching: HOTA {base:.2f}", flush=True)
+        for gap, iou in itertools.product(args.gaps, args.ious):
+            table = _score(raw, gap, iou, args.window)
+            rows[f"{gap:.3g}s/{iou:g}"] = table
+            c = table["COMBINED"]
+            print(f"{detector} {args.half} gap {gap:.3g} s, IoU {iou:g}: HOTA {c['HOTA']:.2f} "
+                  f"({c['HOTA'] - base:+.2f}) DetA {c['DetA']:.2f} AssA {c['AssA']:.2f} "
+                  f"IDSW {int(c['IDSW'])}", flush=True)  # fmt: skip
+        results[detector] = rows
+    if len(args.detectors) == 2:
+        a, b = (results[d] for d in args.detectors)
+        gains = {k: (a[k]["COMBINED"]["HOTA"] - a["off"]["COMBINED"]["HOTA"],
+                     b[k]["COMBINED"]["HOTA"] - b["off"]["COMBINED"]["HOTA"])
+                 for k in a if k != "off"}  # fmt: skip
+        best = max(gains, key=lambda k: sum(gains[k]))
+        ga, gb = gains[best]
+        verdict = "kept" if (ga + gb) / 2 >= 0.3 and min(ga, gb) >= -0.3 else "rejected"
+        print(f"best mean gain: {best} ({ga:+.2f} / {gb:+.2f}, mean {(ga + gb) / 2:+.2f}): "
+              f"{verdict}")  # fmt: skip
+    if args.out:
+        with atomic_write(args.out) as f:
+            f.write(json.dumps({"half": args.half, "results": results}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
