@@ -488,6 +488,14 @@ def test_a_not_this_link_answer_holds_only_at_its_level():
     h.level, h.det_to_node = 3, np.array([0, 0, 1, 1, 1, 1])  # X1, X2 + V
     _, _, forced = session._edge_clamps(clip, graph([0], [1], [1, 3], [2, 6], 3), np.array([0.9]))
     np.testing.assert_array_equal(forced, [0])  # free: the model may link them
+    # the same answer where the pruned graph had no X1 -> V edge: X1 was shown all the same,
+    # so "not X1" is recorded too (the final tracks are never stitched across it)
+    h.level, h.det_to_node = 2, np.array([0, 0, 1, 1, 2, 2])
+    pruned = graph([0, 1], [1, 2], [1, 3, 5], [2, 4, 6], 2)
+    session.know = [HumanKnowledge.empty(dets)]
+    clip = _Clip(0, ClipResult(np.arange(n), h, (1, n)), np.arange(n), pruned, np.array([0.3, 0.5]))
+    assert session._ask_tracklet(clip, 2, 1.0, ptr, members, np.zeros(n, bool)) == 1
+    assert session.know[0].must == [(3, 4)] and session.know[0].cannot == {2: [(1, 4)]}
 
 
 def test_rejecting_a_tracklet_keeps_boxes_accepted_one_by_one(scene):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from factories import make_tracks
@@ -104,8 +106,6 @@ def test_smoothing_matches_weighted_least_squares_on_unsorted_tracks():
                 np.testing.assert_allclose([got_c, got.xywh[i, 2]], want, rtol=1e-9)
     with pytest.raises(ValueError, match="finite"):
         smooth_tracks(t, float("nan"))
-    with pytest.raises(ValueError, match="frozen has 1 rows"):
-        stitch_tracks(t, 5, frozen=np.ones(1, bool))
     with pytest.raises(ValueError, match="two rows in one frame"):
         smooth_tracks(Tracks.merge([t, t[:1]]), 1.0)
 
@@ -151,15 +151,6 @@ def test_stitching_is_one_to_one_chains_and_respects_forbidden_pairs():
     out = stitch_tracks(Tracks.merge([a, on_line, beside]), max_gap=5, forbid=[(1, 2)])
     assert sorted(np.unique(out.id[out.frame >= 13]).tolist()) == [1, 2]
     assert 1 in out.id[(out.frame >= 13) & (out.xywh[:, 0] > 3.0 * out.frame)]
-    # frozen ends: track 1's last row (or track 2's first) frozen -> 1 and 2 stay apart
-    two = Tracks.merge([a, on_line])
-    for row in (9, 10):
-        frozen = np.zeros(len(two), bool)
-        frozen[row] = True
-        assert set(stitch_tracks(two, max_gap=5, frozen=frozen).id) == {1, 2}
-    frozen = np.zeros(len(two), bool)
-    frozen[[0, 16]] = True  # track 1's first and track 2's last row: the join stays
-    assert set(stitch_tracks(two, max_gap=5, frozen=frozen).id) == {1}
 
 
 def test_stitching_checks_its_arguments_and_the_config():
@@ -168,10 +159,58 @@ def test_stitching_checks_its_arguments_and_the_config():
         stitch_tracks(t, 5, min_iou=0.0)
     with pytest.raises(ValueError, match="window"):
         stitch_tracks(t, 5, window=0)
-    with pytest.raises(ValueError, match="frozen has 1 rows"):
-        stitch_tracks(t, 5, frozen=np.ones(1, bool))
     with pytest.raises(ValueError, match="two rows in one frame"):
         stitch_tracks(Tracks.merge([t, t]), 5)
+    # nothing to join: empty input, single boxes far apart, every pair below the threshold
+    empty = t[np.zeros(len(t), bool)]
+    assert len(stitch_tracks(empty, 5)) == 0
+    lone = Tracks.merge([_walker([1], 1), _walker([3], 2, x0=400.0)])
+    np.testing.assert_array_equal(stitch_tracks(lone, 5).id, [1, 2])
+    apart = Tracks.merge([t, _walker(range(7, 10), 2, x0=40.0)])  # 40 px off: IoU 0
+    np.testing.assert_array_equal(stitch_tracks(apart, 5).id, apart.id)
     for bad in ({"stitch_seconds": -1.0}, {"stitch_iou": 1.5}, {"stitch_window": 0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             SpamConfig(**bad)
+
+
+def test_stitching_single_boxes_same_starts_and_unsorted_rows():
+    # single-box tracks have no velocity: they join where they stand still
+    still = Tracks.merge([_walker([1], 1, speed=0.0), _walker([3], 2, speed=0.0)])
+    np.testing.assert_array_equal(stitch_tracks(still, 5).id, [1, 1])
+    # two tracks start in the same frame after one ends: only the one on its line joins it
+    a = _walker(range(1, 11), 7)
+    b = _walker(range(13, 20), 9)
+    c = _walker(range(13, 20), 8, x0=200.0)
+    t = Tracks.merge([a, b, c])
+    # rows shuffled, and a chain whose ids do not follow time (7 -> 9 -> 5): ids keep the row order
+    d = _walker(range(22, 26), 5)
+    t = Tracks.merge([t, d])
+    perm = np.random.default_rng(0).permutation(len(t))
+    shuffled = t[perm]
+    out = stitch_tracks(shuffled, max_gap=5)
+    np.testing.assert_array_equal(out.frame, shuffled.frame)
+    want = np.where(np.isin(shuffled.id, [7, 9, 5]), 7, shuffled.id)
+    np.testing.assert_array_equal(out.id, want)
+
+
+def test_stitching_never_puts_two_rows_of_a_track_in_one_frame():
+    rng = np.random.default_rng(1)
+    joins = 0
+    for _ in range(50):
+        pieces = []
+        for tid in range(1, 13):  # 12 random track pieces, some of them overlapping in time
+            start = int(rng.integers(1, 60))
+            frames = range(start, start + int(rng.integers(1, 15)))
+            x0, speed = float(rng.uniform(0, 60)), float(rng.uniform(-2, 2))
+            pieces.append(_walker(frames, tid, x0=x0, speed=speed))
+        t = Tracks.merge(pieces)
+        out = stitch_tracks(t, max_gap=int(rng.integers(1, 20)), min_iou=0.1)
+        keys = out.id * 1000 + out.frame
+        assert len(np.unique(keys)) == len(out)
+        joins += len(np.unique(t.id)) - len(np.unique(out.id))
+        # every track is a chain of whole input tracks, joined in time order
+        for new_id in np.unique(out.id):
+            members = np.unique(t.id[out.id == new_id])
+            spans = sorted((t.frame[t.id == m].min(), t.frame[t.id == m].max()) for m in members)
+            assert all(p[1] < q[0] for p, q in pairwise(spans))
+    assert joins > 20  # the draws do join tracks

@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 from spamlabels.cli.__main__ import main  # noqa: E402
 from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta  # noqa: E402
 from spamlabels.synth import SceneConfig, simulate_scene  # noqa: E402
-from spamlabels.track import create_tracker, smooth_tracks, stitch_tracks  # noqa: E402
+from spamlabels.track import create_tracker, smooth_tracks  # noqa: E402
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamConfig  # noqa: E402
 from spamlabels.train import TrainConfig, Trainer, make_train_sequence  # noqa: E402
 
@@ -258,16 +258,6 @@ def test_cli_train_then_track(tmp_path, capsys):
     info = MOTSequence.open(seq).info
     ref = smooth_tracks(interpolate_tracks(plain), 0.1 * info.frame_rate).sorted()
     np.testing.assert_allclose(post.sorted().xywh, ref.xywh, atol=0.01)  # file: 2 decimals
-    # and SPAM's stitching: the same ids as stitch_tracks gives on the plain output
-    bt_st = tmp_path / "bt_st.txt"
-    assert main(["track", str(seq), "--out", str(bt_st), "--stitch", "2", "--no-progress"]) == 0
-    cfg = SpamConfig()
-    ref = stitch_tracks(plain, round(2 * info.frame_rate), cfg.stitch_iou, cfg.stitch_window)
-    st = read_tracks(bt_st)
-    assert len(st) == len(plain)
-    np.testing.assert_array_equal(st.sorted().id, ref.sorted().id)
-    assert main(["track", str(seq), "--tracker", "spam", "--weights", str(weights), "--out",
-                 str(raw), "--no-progress", "--stitch", "0"]) == 0  # fmt: skip
     with pytest.raises(SystemExit):
         main(["track", str(seq), "--out", str(raw), "--stitch", "-2"])
     assert "must be >= 0" in capsys.readouterr().err
@@ -405,7 +395,37 @@ def test_assemble_stitches_tracks_unless_an_annotator_said_no():
     # the annotator said the tracklet ending at row 9 is not the one before row 10
     kept = tracker.assemble(dets, [clip], cannot=[(9, 10)])
     assert len(kept.track_ids()) == 2 and len(kept) == 20
+    # a fact about a box that was dropped (rejected) no longer blocks the join
+    drop = np.zeros(20, bool)
+    drop[9] = True
+    assert len(tracker.assemble(dets, [clip], drop=drop, cannot=[(9, 10)]).track_ids()) == 1
     # gap longer than stitch_seconds: not stitched
     short = SpamTracker(smooth_seconds=0.0, stitch_seconds=0.1)
     short.frame_rate = 30.0
     assert len(short.assemble(dets, [clip]).track_ids()) == 2
+
+
+def test_cli_stitches_bytetrack_across_a_gap_longer_than_its_buffer(tmp_path):
+    from spamlabels.core import Detections
+    from spamlabels.io import SeqInfo, write_mot, write_seqinfo
+
+    # one walker seen in frames 1-20 and 61-80: ByteTrack drops the lost track after 30 frames
+    seq = tmp_path / "WALK"
+    frames = np.r_[1:21, 61:81]
+    xywh = np.column_stack([100.0 + 3.0 * frames, np.full(40, 200.0), np.full(40, 40.0),
+                            np.full(40, 100.0)])  # fmt: skip
+    write_mot(seq / "det" / "det.txt", Detections(frame=frames, xywh=xywh, score=np.full(40, 0.9)),
+              "det")  # fmt: skip
+    write_seqinfo(seq / "seqinfo.ini", SeqInfo("WALK", 30, 80, 640, 480))
+    plain, joined = tmp_path / "plain.txt", tmp_path / "joined.txt"
+    assert main(["track", str(seq), "--out", str(plain), "--no-progress"]) == 0
+    assert main(["track", str(seq), "--out", str(joined), "--stitch", "2", "--no-progress"]) == 0
+    a, b = read_tracks(plain), read_tracks(joined)
+    assert len(a.track_ids()) == 2 and len(b.track_ids()) == 1
+    np.testing.assert_array_equal(b.sorted().frame, a.sorted().frame)  # no box added or moved
+    np.testing.assert_allclose(b.sorted().xywh, a.sorted().xywh)
+    ref = SpamConfig(stitch_seconds=2).stitch(a, 30.0)
+    np.testing.assert_array_equal(b.sorted().id, ref.sorted().id)
+    # a gap (41 frames) longer than --stitch 1 (30 frames): not joined
+    assert main(["track", str(seq), "--out", str(joined), "--stitch", "1", "--no-progress"]) == 0
+    assert len(read_tracks(joined).track_ids()) == 2

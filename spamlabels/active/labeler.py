@@ -89,9 +89,11 @@ class HumanKnowledge:
         must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
         cannot: per edge level, pairs ``(a, b)`` of detections that must not be joined *at
             that level*: the annotator said the tracklet ending at ``a`` is not the one just
-            before the tracklet starting at ``b``. (They may still be one person with another
-            tracklet in between, which a later level will join, so the fact holds only at the
-            level where it was given, in every clip.)
+            before the tracklet starting at ``b`` (every candidate shown and not chosen, with
+            or without an edge in the pruned graph). (They may still be one person with
+            another tracklet in between, which a later level will join, so the fact holds only
+            at the level where it was given, in every clip; the stitching of the final tracks
+            never joins such a pair directly.)
     """
 
     accepted: NDArray[np.bool_]
@@ -447,7 +449,9 @@ class _Session:
                 if not 0 <= i < len(cands):
                     raise ValueError(f"answer names candidate {i}, the query has {len(cands)}")
                 k.must.append(pair(i))
-            for j in np.flatnonzero(~np.isnan(prob)).tolist():
+            # every candidate shown and not chosen, with or without an edge in this graph: the
+            # fact also holds in overlapping clips and for the stitching of the final tracks
+            for j in range(len(cands)):
                 if j not in chosen:
                     k.cannot.setdefault(g.level, []).append(pair(j))
             text = f"link {len(chosen)}"

@@ -87,7 +87,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--stitch", type=nonnegative_float, default=None, metavar="SECONDS",
                    help="join tracks across gaps up to this long where their motion carries "
                    "one onto the other, 0 = off (default: SpamConfig.stitch_seconds); never "
-                   "tracklets the annotator said are not consecutive")  # fmt: skip
+                   "across a pair the annotator said is not consecutive")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip

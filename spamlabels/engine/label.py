@@ -102,7 +102,8 @@ class LabelJob:
             ``None``: its default, 0: off); boxes refined by the annotator are kept as drawn.
         stitch_seconds: the tracker's stitching of tracks across gaps up to this long
             (``SpamConfig.stitch_seconds``; ``None``: its default, 0: off); never across a
-            pair of tracklets the annotator said are not consecutive.
+            pair the annotator said is not consecutive (any candidate shown for a tracklet and
+            not chosen).
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,

@@ -14,6 +14,8 @@ from collections.abc import Collection
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from spamlabels.core import (
     Provenance,
@@ -69,9 +71,31 @@ def _end_lines(
     return a, b
 
 
+def _match(
+    x: NDArray[np.int64], y: NDArray[np.int64], score: NDArray[np.float64], n: int
+) -> dict[int, int]:
+    """One-to-one matching of ends ``x`` to starts ``y`` (track indices < ``n``) with the
+    highest total ``score`` (all > 0), one Hungarian problem per connected group of pairs (a
+    dense matrix over all tracks would grow with their square). Returns ``{x: y}``."""
+    graph = coo_matrix((np.ones(len(x)), (x, n + y)), shape=(2 * n, 2 * n))
+    _, group = connected_components(graph, directed=False)
+    out: dict[int, int] = {}
+    pair_group = group[x]
+    for g in np.unique(pair_group).tolist():
+        sel = pair_group == g
+        ux, xi = np.unique(x[sel], return_inverse=True)
+        uy, yi = np.unique(y[sel], return_inverse=True)
+        m = np.zeros((len(ux), len(uy)))
+        m[xi, yi] = score[sel]
+        r, c = linear_sum_assignment(-m)
+        keep = m[r, c] > 0
+        out.update(zip(ux[r[keep]].tolist(), uy[c[keep]].tolist(), strict=True))
+    return out
+
+
 def stitch_tracks(
     tracks: Tracks, max_gap: int, min_iou: float = 0.3, window: int = 10,
-    forbid: Collection[tuple[int, int]] | None = None, frozen: NDArray[np.bool_] | None = None,
+    forbid: Collection[tuple[int, int]] | None = None,
 ) -> Tracks:  # fmt: skip
     """Join a track that ends to one that starts a little later where each one's motion
     carries it onto the other (offline re-identification by position, as ByteTrack re-finds
@@ -83,20 +107,18 @@ def stitch_tracks(
     carried backward to ``end(X)`` and compared with ``X``'s last box; the pair's score is
     the mean of the two IoUs. Pairs scoring at least ``min_iou`` are matched one to one
     (Hungarian, highest total score: each track gets at most one successor and one
-    predecessor), and matched chains become one track with the id of their first track. The
-    gap stays empty (:func:`interpolate_tracks` fills it). Measured on MOT17 in
-    docs/benchmarks.md section 6 ("Stitching").
+    predecessor; solved per connected group of candidate pairs), and matched chains become one
+    track with the id of their first track. The gap stays empty (:func:`interpolate_tracks`
+    fills it). Measured on MOT17 in docs/benchmarks.md section 6 ("Stitching").
 
     Args:
         tracks: input tracks (one row per track and frame; boxes in pixels).
         max_gap: largest ``start(Y) - end(X)`` in frames; ``<= 0`` returns ``tracks``.
         min_iou: smallest score of a pair that may be joined, in (0, 1].
         window: boxes at each track end that give its velocity (>= 1; 1 = no motion).
-        forbid: ``(X, Y)`` track-id pairs (``X`` the earlier) that must not be joined, e.g.
-            tracklets an annotator said are not consecutive.
-        frozen: ``(len(tracks),)`` rows whose track ends stay as they are: a track whose last
-            row is frozen gets no successor, one whose first row is frozen no predecessor
-            (e.g. tracklets whose links an annotator set or confirmed).
+        forbid: ``(X, Y)`` track-id pairs (``X`` the earlier) that must not be joined directly,
+            e.g. tracklets an annotator said are not consecutive (a chain ``X -> W -> Y`` may
+            still put them in one track).
 
     Returns:
         The same rows with the ids of joined tracks replaced (row order unchanged).
@@ -107,7 +129,7 @@ def stitch_tracks(
         raise ValueError(f"window must be >= 1, got {window}")
     if max_gap <= 0 or len(tracks) == 0:
         return tracks
-    order, t, starts, ends = _by_track(tracks, frozen, "frozen")
+    order, t, starts, ends = _by_track(tracks)
     frame, tid, xywh = t.frame, t.id, t.xywh
     ids, first, last = tid[starts], frame[starts], frame[ends - 1]
     centre = xywh[:, :2] + xywh[:, 2:] / 2
@@ -128,9 +150,6 @@ def stitch_tracks(
     score = 0.5 * (box_iou_pairs(xywh_to_xyxy(fwd), xywh_to_xyxy(xywh[starts[y]]))
                    + box_iou_pairs(xywh_to_xyxy(bwd), xywh_to_xyxy(xywh[ends[x] - 1])))  # fmt: skip
     ok = score >= min_iou
-    if frozen is not None:
-        fz = frozen[order]
-        ok &= ~fz[ends[x] - 1] & ~fz[starts[y]]
     if forbid:
         banned = {(int(p), int(q)) for p, q in forbid}
         pairs = zip(ids[x].tolist(), ids[y].tolist(), strict=True)
@@ -138,13 +157,7 @@ def stitch_tracks(
     x, y, score = x[ok], y[ok], score[ok]
     if not len(x):
         return tracks
-    ux, xi = np.unique(x, return_inverse=True)
-    uy, yi = np.unique(y, return_inverse=True)
-    m = np.zeros((len(ux), len(uy)))
-    m[xi, yi] = score
-    r, c = linear_sum_assignment(-m)
-    keep = m[r, c] >= min_iou
-    successor = dict(zip(ux[r[keep]].tolist(), uy[c[keep]].tolist(), strict=True))
+    successor = _match(x, y, score, len(ids))
     new = ids.copy()
     for i in np.argsort(first, kind="stable").tolist():  # chains in time order
         if i in successor:

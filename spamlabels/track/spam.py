@@ -123,8 +123,8 @@ class SpamConfig:
         self, tracks: Tracks, frame_rate: float, forbid: Collection[tuple[int, int]] | None = None
     ) -> Tracks:
         """``tracks`` (any tracker's) stitched across gaps with these settings
-        (:func:`~spamlabels.track.postprocess.stitch_tracks`; ``stitch_seconds`` converted to
-        frames at ``frame_rate``; 0 s returns ``tracks``)."""
+        (:func:`~spamlabels.track.postprocess.stitch_tracks`, which takes ``forbid``;
+        ``stitch_seconds`` converted to frames at ``frame_rate``; 0 s returns ``tracks``)."""
         return stitch_tracks(tracks, round(self.stitch_seconds * frame_rate), self.stitch_iou,
                              self.stitch_window, forbid=forbid)  # fmt: skip
 
