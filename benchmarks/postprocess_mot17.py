@@ -25,12 +25,7 @@ import torch
 from spamlabels.core import Tracks
 from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence, atomic_write
-from spamlabels.track import (
-    ByteTrack,
-    ByteTrackConfig,
-    interpolate_tracks,
-    smooth_tracks,
-)
+from spamlabels.track import ByteTrack, ByteTrackConfig, interpolate_tracks, smooth_tracks
 from spamlabels.track.spam import SpamConfig, SpamTracker
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")

@@ -132,8 +132,7 @@ def run(args: argparse.Namespace) -> int:
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
-        answers=args.answers,
-        device=args.device,
+        answers=args.answers, device=args.device,
     )  # fmt: skip
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)

@@ -31,14 +31,11 @@ __all__ = ["interpolate_tracks", "smooth_tracks", "stitch_tracks"]
 
 
 def _by_track(
-    tracks: Tracks, rows: NDArray[np.bool_] | None = None, rows_name: str = ""
+    tracks: Tracks,
 ) -> tuple[NDArray[np.int64], Tracks, NDArray[np.int64], NDArray[np.int64]]:
     """``tracks`` sorted by track, then frame: the ``order`` that sorts them, the sorted table,
-    and each track's first row and one past its last row in it. Checks that the per-row mask
-    ``rows`` (called ``rows_name`` in the error) has one entry per row and that no track has
-    two rows in one frame."""
-    if rows is not None and len(rows) != len(tracks):
-        raise ValueError(f"{rows_name} has {len(rows)} rows, tracks {len(tracks)}")
+    and each track's first row and one past its last row in it. Checks that no track has two
+    rows in one frame."""
     order = np.lexsort((tracks.frame, tracks.id))
     t = tracks[order]
     if (np.diff(t.frame)[t.id[1:] == t.id[:-1]] == 0).any():
@@ -159,7 +156,7 @@ def stitch_tracks(
         return tracks
     successor = _match(x, y, score, len(ids))
     new = ids.copy()
-    for i in np.argsort(first, kind="stable").tolist():  # chains in time order
+    for i in by_start.tolist():  # chains in time order
         if i in successor:
             new[successor[i]] = new[i]
     out_id = tracks.id.copy()
@@ -247,7 +244,9 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
         raise ValueError(f"sigma must be a finite number of frames, got {sigma}")
     if sigma <= 0 or len(tracks) == 0:
         return tracks
-    order, t, starts, ends = _by_track(tracks, fixed, "fixed")
+    if fixed is not None and len(fixed) != len(tracks):
+        raise ValueError(f"fixed has {len(fixed)} rows, tracks {len(tracks)}")
+    order, t, starts, ends = _by_track(tracks)
     radius = int(np.ceil(3 * sigma))
     d = np.arange(-radius, radius + 1, dtype=float)
     k0 = np.exp(-0.5 * (d / sigma) ** 2)
