@@ -7,8 +7,9 @@ interpolation of gaps (:func:`spamlabels.track.interpolate_tracks`), interpolati
 temporal box smoothing (:func:`spamlabels.track.smooth_tracks` with
 ``SpamConfig.smooth_seconds`` or ``--smooth``), and stitching across short gaps first
 (:func:`spamlabels.track.stitch_tracks` with ``SpamConfig``'s stitching settings, or
-``--stitch``). SPAM's own ``track()`` with its defaults gives the last column (same steps, same
-order).
+``--stitch``), and cutting the links the tracks' own motion contradicts before that
+(:func:`spamlabels.track.cut_tracks` with ``SpamConfig``'s settings). SPAM's own ``track()``
+with its defaults gives the last row (same steps, same order).
 
     python benchmarks/postprocess_mot17.py --half val --out runs/postprocess_val.json
 """
@@ -34,14 +35,22 @@ TRACKERS = {  # name -> candidate confidence
     "spam-A": 0.6,
     "spam-C": 0.1,
 }
-STEPS = ("none", "interpolation", "interpolation+smoothing", "stitching+interpolation+smoothing")
+STEPS = (
+    "none",
+    "interpolation",
+    "interpolation+smoothing",
+    "stitching+interpolation+smoothing",
+    "cut+stitching+interpolation+smoothing",
+)
 
 
 def _post(tracks: Tracks, step: str, smooth: float, stitch: float, fps: float) -> Tracks:
     """``tracks`` after ``step``; ``smooth`` and ``stitch`` in seconds."""
     if step == "none":
         return tracks
-    if step.startswith("stitching"):
+    if step.startswith("cut"):
+        tracks = SpamConfig().cut(tracks)
+    if "stitching" in step:
         tracks = SpamConfig(stitch_seconds=stitch).stitch(tracks, fps)
     out = interpolate_tracks(tracks)
     return smooth_tracks(out, smooth * fps) if step.endswith("smoothing") else out
@@ -82,7 +91,7 @@ def main() -> None:
             else:
                 size = (seq.info.im_width, seq.info.im_height)
                 tracker = SpamTracker(node_level=name == "spam-C", interpolate=False,
-                                      smooth_seconds=0.0, stitch_seconds=0.0,
+                                      smooth_seconds=0.0, stitch_seconds=0.0, cut_iou=0.0,
                                       image_size=size)  # fmt: skip
             tracks = tracker.track(dets, n, seq.info.frame_rate)
             raw[seq.name] = (seq.gt(args.half), tracks, n, seq.info.frame_rate)

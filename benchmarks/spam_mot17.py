@@ -7,9 +7,9 @@ Settings (paper Table 1):
 - ``C``: the same candidates with GNN_node (``C@0.01``).
 
 Every row is scored with ``spamlabels.eval`` (TrackEval) against the validation-half ground
-truth; ``fps`` is the whole hierarchy (graph building, features, network, rounding, stitching,
-interpolation; detection and re-ID excluded) over all frames, and ``peak_rss_mb`` the process's
-peak resident memory after the run.
+truth; ``fps`` is the whole hierarchy (graph building, features, network, rounding, cutting,
+stitching, interpolation; detection and re-ID excluded) over all frames, and ``peak_rss_mb``
+the process's peak resident memory after the run.
 
     python benchmarks/spam_mot17.py --weights spamlabels/weights/spam_synth.pt \
         --out runs/spam_mot17.json
@@ -54,6 +54,9 @@ def main() -> None:
     ap.add_argument("--stitch", type=float, default=None, metavar="SECONDS",
                     help="SpamConfig.stitch_seconds (0 = off, as every result before the "
                          "fifth session of 2026-12-04)")  # fmt: skip
+    ap.add_argument("--cut-iou", type=float, default=None, metavar="IOU",
+                    help="SpamConfig.cut_iou (0 = off, as every result before the sixth "
+                         "session of 2026-12-04)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -71,6 +74,8 @@ def main() -> None:
                 kwargs["smooth_seconds"] = args.smooth
             if args.stitch is not None:
                 kwargs["stitch_seconds"] = args.stitch
+            if args.cut_iou is not None:
+                kwargs["cut_iou"] = args.cut_iou
             tracker = create_tracker("spam", weights=args.weights, node_level=node_level,
                                      image_size=(seq.info.im_width, seq.info.im_height),
                                      **kwargs)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Choose the stitching settings of ``SpamConfig`` on the MOT17 train halves (issue 3).
+"""Choose the stitching and cutting settings of ``SpamConfig`` on MOT17 train halves (issue 3).
 
 Runs SPAM setting A (conf >= 0.6, no GNN_node; shipped weights, stitching off) once per set of
 halves, then scores every combination of ``--gaps`` (seconds) and ``--ious`` of
@@ -10,6 +10,14 @@ below -0.3.
 
     python benchmarks/stitch_grid.py --out runs/stitch_grid.json
     python benchmarks/stitch_grid.py --half val --gaps 2 --ious 0.3   # afterwards, for information
+
+With ``--cut-windows`` and ``--cut-ious`` the grid is over the cutting of links the tracks'
+motion contradicts (:func:`spamlabels.track.cut_tracks`), each followed by the shipped
+stitching (``SpamConfig`` defaults, or the one ``--gaps`` / ``--ious`` value), against that
+stitching without cutting; same rule (docs/benchmarks.md section 6, "Cutting links"):
+
+    python benchmarks/stitch_grid.py --gaps 2 --ious 0.3 --cut-windows 5 10 \
+        --cut-ious 0.05 0.1 0.2 0.3 --out runs/cut_grid.json
 """
 
 from __future__ import annotations
@@ -24,17 +32,21 @@ import torch
 
 from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence, atomic_write
-from spamlabels.track import interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track import cut_tracks, interpolate_tracks, smooth_tracks, stitch_tracks
 from spamlabels.track.spam import SpamConfig, SpamTracker
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
 
 
-def _score(raw: dict[str, Any], gap: float, iou: float, window: int) -> dict[str, Any]:
-    """TrackEval table of ``raw`` (name -> (gt, tracks, frames, fps)) stitched across gaps up to
+def _score(
+    raw: dict[str, Any], gap: float, iou: float, window: int, cut: tuple[int, float] = (5, 0.0)
+) -> dict[str, Any]:
+    """TrackEval table of ``raw`` (name -> (gt, tracks, frames, fps)) cut where their motion
+    contradicts a link (``cut`` = (window, IoU); IoU 0: not cut), stitched across gaps up to
     ``gap`` seconds (0: not stitched), interpolated and smoothed as the tracker does."""
     inputs = {}
     for name, (gt, tracks, n, fps) in raw.items():
+        tracks = cut_tracks(tracks, *cut)
         if gap > 0:
             tracks = stitch_tracks(tracks, round(gap * fps), iou, window)
         smoothed = smooth_tracks(interpolate_tracks(tracks), SpamConfig.smooth_seconds * fps)
@@ -52,6 +64,14 @@ def main() -> None:
                     metavar="SECONDS")  # fmt: skip
     ap.add_argument("--ious", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.4, 0.5, 0.7])
     ap.add_argument("--window", type=int, default=SpamConfig.stitch_window)
+    ap.add_argument(
+        "--cut-windows",
+        type=int,
+        nargs="+",
+        default=None,
+        help="grid over cutting instead (with the first --gaps / --ious value)",
+    )
+    ap.add_argument("--cut-ious", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.3])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -64,20 +84,30 @@ def main() -> None:
             dets = seq.det(args.half)
             n, fps = seq.length(args.half), seq.info.frame_rate
             tracker = SpamTracker(node_level=False, interpolate=False, smooth_seconds=0.0,
-                                  stitch_seconds=0.0,
+                                  stitch_seconds=0.0, cut_iou=0.0,
                                   image_size=(seq.info.im_width, seq.info.im_height))  # fmt: skip
             raw[seq.name] = (seq.gt(args.half), tracker.track(dets[dets.score >= 0.6], n, fps),
                              n, fps)  # fmt: skip
-        rows = {"off": _score(raw, 0.0, 1.0, args.window)}
+        if args.cut_windows:  # stitched as given, cut or not
+            gap, iou = args.gaps[0], args.ious[0]
+            grid = {f"cut {w}/{t:g}": (gap, iou, (w, t))
+                    for w, t in itertools.product(args.cut_windows, args.cut_ious)}  # fmt: skip
+            rows = {"off": _score(raw, gap, iou, args.window)}
+            what = f"stitched ({gap:.3g} s, IoU {iou:g}), not cut"
+        else:
+            grid = {f"{g:.3g}s/{i:g}": (g, i, (5, 0.0))
+                    for g, i in itertools.product(args.gaps, args.ious)}  # fmt: skip
+            rows = {"off": _score(raw, 0.0, 1.0, args.window)}
+            what = "no stitching"
         base = rows["off"]["COMBINED"]["HOTA"]
-        print(f"{detector} {args.half} no stitching: HOTA {base:.2f}", flush=True)
-        for gap, iou in itertools.product(args.gaps, args.ious):
-            table = _score(raw, gap, iou, args.window)
-            rows[f"{gap:.3g}s/{iou:g}"] = table
+        print(f"{detector} {args.half} {what}: HOTA {base:.2f}", flush=True)
+        for key, (gap, iou, cut) in grid.items():
+            table = _score(raw, gap, iou, args.window, cut)
+            rows[key] = table
             c = table["COMBINED"]
-            print(f"{detector} {args.half} gap {gap:.3g} s, IoU {iou:g}: HOTA {c['HOTA']:.2f} "
-                  f"({c['HOTA'] - base:+.2f}) DetA {c['DetA']:.2f} AssA {c['AssA']:.2f} "
-                  f"IDSW {int(c['IDSW'])}", flush=True)  # fmt: skip
+            print(f"{detector} {args.half} {key}: HOTA {c['HOTA']:.2f} ({c['HOTA'] - base:+.2f}) "
+                  f"DetA {c['DetA']:.2f} AssA {c['AssA']:.2f} IDSW {int(c['IDSW'])}",
+                  flush=True)  # fmt: skip
         results[detector] = rows
     if len(args.detectors) == 2:
         a, b = (results[d] for d in args.detectors)

@@ -94,11 +94,11 @@ def main() -> None:
         runs = {
             "ByteTrack": ByteTrack(ByteTrackConfig(), frame_rate=fps).track(
                 dets[dets.score >= 0.1], n, fps),
-            # no smoothing: it moves boxes, and so which person a box matches; no stitching:
-            # the links counted are the hierarchy's (the counts of docs/benchmarks.md section 6
-            # were made without either)
+            # no smoothing: it moves boxes, and so which person a box matches; no cutting or
+            # stitching: the links counted are the hierarchy's (the counts of
+            # docs/benchmarks.md section 6 were made without any of them)
             "SPAM A": create_tracker("spam", node_level=False, image_size=size, smooth_seconds=0,
-                                     stitch_seconds=0,
+                                     stitch_seconds=0, cut_iou=0,
                                      interpolate=not args.no_interpolation).track(
                 dets[dets.score >= 0.6], n, fps),
         }  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.core import Tracks
-from spamlabels.track import interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track import cut_tracks, interpolate_tracks, smooth_tracks, stitch_tracks
 from spamlabels.track.spam import SpamConfig
 
 
@@ -214,3 +214,124 @@ def test_stitching_never_puts_two_rows_of_a_track_in_one_frame():
             spans = sorted((t.frame[t.id == m].min(), t.frame[t.id == m].max()) for m in members)
             assert all(p[1] < q[0] for p, q in pairwise(spans))
     assert joins > 20  # the draws do join tracks
+
+
+def test_cutting_splits_a_link_the_motion_contradicts_and_stitching_mends_it():
+    # two walkers, one moving right at y 0, one moving left at y 100; the hierarchy swapped them
+    # at frame 11 (a wrong link in each track), then the right walker is lost for 5 frames
+    def right(frames, tid):
+        return _walker(frames, tid)
+
+    def left(frames, tid):
+        w = _walker(frames, tid, x0=300.0, speed=-3.0)
+        return w.replace(xywh=w.xywh + np.array([0.0, 100.0, 0.0, 0.0]))
+
+    swapped = Tracks.merge(
+        [
+            right(range(1, 11), 1),
+            left(range(11, 21), 1),
+            left(range(1, 11), 2),
+            right(range(16, 26), 2),
+        ]
+    )
+    out = cut_tracks(swapped, window=5, min_iou=0.05)
+    np.testing.assert_array_equal(out.frame, swapped.frame)  # same rows, same order
+    np.testing.assert_array_equal(out.xywh, swapped.xywh)
+    assert len(np.unique(out.id)) == 4
+    assert set(np.unique(out.id)) - {1, 2} == {3, 4}  # new pieces above the largest id
+    for tid in np.unique(out.id):  # every piece is one walker
+        assert len(np.unique(out.xywh[out.id == tid, 1])) == 1
+    # stitching then joins each walker's pieces (here across the right walker's gap)
+    joined = stitch_tracks(out, max_gap=10)
+    for y in (0.0, 100.0):
+        assert len(np.unique(joined.id[joined.xywh[:, 1] == y])) == 1
+    # a clean track, also across a gap its motion bridges, is never cut
+    clean = Tracks.merge([right(np.r_[1:11, 16:26], 1), left(range(1, 21), 2)])
+    np.testing.assert_array_equal(cut_tracks(clean).id, clean.id)
+    # links with fewer than two rows on a side are kept, and so are links between kept rows
+    short = Tracks.merge([right(range(1, 3), 1), left(range(3, 4), 1)])
+    np.testing.assert_array_equal(cut_tracks(short).id, short.id)
+    keep = np.ones(len(swapped), bool)
+    np.testing.assert_array_equal(cut_tracks(swapped, keep=keep).id, swapped.id)
+    keep[np.isin(swapped.frame, [11, 16])] = False  # the rows after the wrong links
+    assert len(np.unique(cut_tracks(swapped, keep=keep).id)) == 4
+    assert cut_tracks(swapped, min_iou=0.0) is swapped
+
+
+def test_cutting_checks_its_arguments_and_the_config():
+    t = _walker(range(1, 9), 1)
+    with pytest.raises(ValueError, match="window"):
+        cut_tracks(t, window=1)
+    with pytest.raises(ValueError, match="min_iou"):
+        cut_tracks(t, min_iou=1.5)
+    with pytest.raises(ValueError, match="keep has 3 rows"):
+        cut_tracks(t, keep=np.ones(3, bool))
+    with pytest.raises(ValueError, match="two rows in one frame"):
+        cut_tracks(Tracks.merge([t, t]))
+    assert len(cut_tracks(t[np.zeros(len(t), bool)])) == 0
+    for bad in ({"cut_iou": -0.1}, {"cut_iou": 1.5}, {"cut_window": 1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            SpamConfig(**bad)
+
+
+def _cut_brute_force(t, window, min_iou):
+    """Loop over every link of every track (the definition of cut_tracks, written plainly)."""
+    cuts = set()
+    for tid in np.unique(t.id):
+        rows = np.flatnonzero(t.id == tid)
+        rows = rows[np.argsort(t.frame[rows])]
+        f = t.frame[rows].astype(float)
+        c = t.xywh[rows, :2] + t.xywh[rows, 2:] / 2
+        for i in range(len(rows) - 1):
+            back, ahead = (
+                range(max(0, i - window + 1), i + 1),
+                range(i + 1, min(len(rows), i + 1 + window)),
+            )
+            if len(back) < 2 or len(ahead) < 2:
+                continue
+            ious = []
+            for src, dst, size in ((back, i + 1, i), (ahead, i, i + 1)):
+                slope, icpt = np.polyfit(f[list(src)], c[list(src)], 1)
+                centre = slope * f[dst] + icpt
+                wh = t.xywh[rows[size], 2:]
+                a = np.r_[centre - wh / 2, centre + wh / 2]
+                b = np.r_[t.xywh[rows[dst], :2], t.xywh[rows[dst], :2] + t.xywh[rows[dst], 2:]]
+                inter = np.prod(
+                    np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None)
+                )
+                ious.append(inter / (np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - inter))
+            if np.mean(ious) < min_iou:
+                cuts.add(int(rows[i + 1]))
+    return cuts
+
+
+def test_cutting_matches_a_plain_loop_on_random_tracks():
+    rng = np.random.default_rng(3)
+    total = 0
+    for _ in range(30):
+        pieces = []
+        for tid in range(1, 7):
+            frames = np.sort(
+                rng.choice(np.arange(1, 60), size=int(rng.integers(1, 25)), replace=False)
+            )
+            xs = rng.uniform(0, 40) + rng.uniform(-3, 3) * frames + rng.normal(0, 4, len(frames))
+            jump = rng.random(len(frames)) < 0.1  # some rows of another person
+            xs = np.where(jump, xs + 60.0, xs)
+            pieces.append(_track(frames, xs, tid))
+        t = Tracks.merge(pieces)
+        t = t[rng.permutation(len(t))]
+        window, min_iou = int(rng.integers(2, 7)), float(rng.uniform(0.05, 0.5))
+        out = cut_tracks(t, window, min_iou)
+        want = _cut_brute_force(t, window, min_iou)
+        total += len(want)
+        # a row starts a new piece exactly where the loop cuts
+        got = set()
+        for tid in np.unique(t.id):
+            rows = np.flatnonzero(t.id == tid)
+            rows = rows[np.argsort(t.frame[rows])]
+            got |= {int(r) for p, r in pairwise(rows) if out.id[p] != out.id[r]}
+            assert len(np.unique(out.id[rows])) == len([r for r in rows if int(r) in want]) + 1
+        assert got == want
+        keys = out.id * 1000 + out.frame
+        assert len(np.unique(keys)) == len(out)
+    assert total > 30  # the draws do cut

@@ -405,6 +405,38 @@ def test_assemble_stitches_tracks_unless_an_annotator_said_no():
     assert len(short.assemble(dets, [clip]).track_ids()) == 2
 
 
+def test_assemble_cuts_a_wrong_link_unless_an_annotator_linked_both_boxes():
+    from spamlabels.core import Detections
+    from spamlabels.track.spam import ClipResult, SpamTracker
+
+    # walker A at y 0 moving right, walker B at y 100 moving left, frames 1-20 each; the
+    # hierarchy swapped them at frame 11 (rows 0-19: A, rows 20-39: B)
+    f = np.r_[1:21, 1:21]
+    x = np.r_[3.0 * np.arange(1, 21), 300.0 - 3.0 * np.arange(1, 21)]
+    y = np.r_[np.zeros(20), np.full(20, 100.0)]
+    dets = Detections(frame=f, xywh=np.column_stack([x, y, np.full(40, 10.0), np.full(40, 20.0)]),
+                      score=np.full(40, 0.9))  # fmt: skip
+    ids = np.r_[np.zeros(10), np.ones(10), np.ones(10), np.zeros(10)].astype(int)
+    clip = ClipResult(np.arange(40), _Clip(ids), (1, 20))
+    tracker = SpamTracker(smooth_seconds=0.0)
+    tracker.frame_rate = 30.0
+
+    def pure(t):  # every output track stays at one height
+        return all(len(np.unique(t.xywh[t.id == k, 1])) == 1 for k in t.track_ids())
+
+    out = tracker.assemble(dets, [clip])
+    assert pure(out) and len(out.track_ids()) == 2  # cut, then each walker stitched
+    # an annotator linked these tracklets: their identity is checked, the links stay
+    linked = np.ones(40, bool)
+    kept = tracker.assemble(dets, [clip], linked=linked)
+    assert not pure(kept) and len(kept.track_ids()) == 2
+    with pytest.raises(ValueError, match="linked has 3 rows"):
+        tracker.assemble(dets, [clip], linked=np.ones(3, bool))
+    off = SpamTracker(smooth_seconds=0.0, cut_iou=0.0)
+    off.frame_rate = 30.0
+    assert len(off.assemble(dets, [clip]).track_ids()) == 2
+
+
 def test_cli_stitches_bytetrack_across_a_gap_longer_than_its_buffer(tmp_path):
     from spamlabels.core import Detections
     from spamlabels.io import SeqInfo, write_mot, write_seqinfo
@@ -429,3 +461,7 @@ def test_cli_stitches_bytetrack_across_a_gap_longer_than_its_buffer(tmp_path):
     # a gap (41 frames) longer than --stitch 1 (30 frames): not joined
     assert main(["track", str(seq), "--out", str(joined), "--stitch", "1", "--no-progress"]) == 0
     assert len(read_tracks(joined).track_ids()) == 2
+    # cutting first (--cut-iou) leaves the walker's own motion alone: still one track
+    assert main(["track", str(seq), "--out", str(joined), "--stitch", "2", "--cut-iou", "0.05",
+                 "--no-progress"]) == 0  # fmt: skip
+    assert len(read_tracks(joined).track_ids()) == 1

@@ -592,7 +592,8 @@ class _Session:
             cannot = [pair for pairs in k.cannot.values() for pair in pairs]
             tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
                                            drop=k.rejected, protect=k.accepted,
-                                           fixed=k.refined, cannot=cannot)  # fmt: skip
+                                           fixed=k.refined, cannot=cannot,
+                                           linked=k.linked)  # fmt: skip
             row = np.asarray(tracks.data["det_index"])
             prov = np.asarray(tracks.data["provenance"]).copy()
             real = row >= 0

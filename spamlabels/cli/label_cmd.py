@@ -88,6 +88,11 @@ def add_parser(sub: Any) -> None:
                    help="join tracks across gaps up to this long where their motion carries "
                    "one onto the other, 0 = off (default: SpamConfig.stitch_seconds); never "
                    "across a pair the annotator said is not consecutive")  # fmt: skip
+    p.add_argument("--cut-iou", type=nonnegative_float, default=None, metavar="IOU",
+                   help="before stitching, cut a link where straight lines through the boxes on "
+                   "either side carry neither onto the other (mean IoU below this), 0 = off "
+                   "(default: SpamConfig.cut_iou); never between boxes of tracklets the "
+                   "annotator linked")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip
@@ -132,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
-        answers=args.answers, device=args.device,
+        cut_iou=args.cut_iou, answers=args.answers, device=args.device,
     )  # fmt: skip
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)

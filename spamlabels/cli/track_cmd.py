@@ -157,6 +157,15 @@ def add_parser(sub: Any) -> None:
         "SpamConfig.stitch_seconds for spam, off for the others)",
     )
     p.add_argument(
+        "--cut-iou",
+        type=nonnegative_float,
+        default=None,
+        metavar="IOU",
+        help="before stitching, cut a link where straight lines through the boxes on either "
+        "side carry neither onto the other (mean IoU below this), 0 = off (default: "
+        "SpamConfig.cut_iou for spam, off for the others)",
+    )
+    p.add_argument(
         "--interpolate",
         action="store_true",
         help="fill gaps inside tracks by linear interpolation (spam always does; for the others "
@@ -211,15 +220,19 @@ def run(args: argparse.Namespace) -> int:
             kwargs["smooth_seconds"] = args.smooth
         if args.stitch is not None:
             kwargs["stitch_seconds"] = args.stitch
+        if args.cut_iou is not None:
+            kwargs["cut_iou"] = args.cut_iou
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(
         dets, seq_length=n, frame_rate=seq.info.frame_rate, progress=not args.no_progress
     )
-    if args.tracker != "spam" and (args.interpolate or args.smooth or args.stitch):
+    if args.tracker != "spam" and (args.interpolate or args.smooth or args.stitch or args.cut_iou):
         from spamlabels.track import interpolate_tracks, smooth_tracks
         from spamlabels.track.spam import SpamConfig
 
+        if args.cut_iou:
+            tracks = SpamConfig(cut_iou=args.cut_iou).cut(tracks)
         if args.stitch:
             tracks = SpamConfig(stitch_seconds=args.stitch).stitch(tracks, seq.info.frame_rate)
         if args.interpolate:

@@ -104,6 +104,9 @@ class LabelJob:
             (``SpamConfig.stitch_seconds``; ``None``: its default, 0: off); never across a
             pair the annotator said is not consecutive (any candidate shown for a tracklet and
             not chosen).
+        cut_iou: the tracker's cutting of links the tracks' own motion contradicts
+            (``SpamConfig.cut_iou``; ``None``: its default, 0: off); never between two boxes
+            of tracklets the annotator linked.
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,
@@ -123,6 +126,7 @@ class LabelJob:
     node_level: bool = True
     smooth_seconds: float | None = None
     stitch_seconds: float | None = None
+    cut_iou: float | None = None
     answers: str | Path | None = None
     device: str = "cpu"
 
@@ -348,6 +352,8 @@ def run_label_job(
         kwargs["smooth_seconds"] = job.smooth_seconds
     if job.stitch_seconds is not None:
         kwargs["stitch_seconds"] = job.stitch_seconds
+    if job.cut_iou is not None:
+        kwargs["cut_iou"] = job.cut_iou
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(
@@ -367,6 +373,7 @@ def run_label_job(
         "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
         "smooth_seconds": tracker.config.smooth_seconds,
         "stitch_seconds": tracker.config.stitch_seconds,
+        "cut_iou": tracker.config.cut_iou,
         "weights": str(job.weights) if job.weights else "shipped",
         "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip

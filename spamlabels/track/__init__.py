@@ -3,7 +3,12 @@
 from spamlabels.track.base import Tracker, available_trackers, create_tracker
 from spamlabels.track.bytetrack import ByteTrack, ByteTrackConfig, OutputBox, linear_assignment
 from spamlabels.track.kalman import KalmanFilterXYAH
-from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track.postprocess import (
+    cut_tracks,
+    interpolate_tracks,
+    smooth_tracks,
+    stitch_tracks,
+)
 
 __all__ = [
     "ByteTrack",
@@ -13,6 +18,7 @@ __all__ = [
     "Tracker",
     "available_trackers",
     "create_tracker",
+    "cut_tracks",
     "interpolate_tracks",
     "linear_assignment",
     "smooth_tracks",

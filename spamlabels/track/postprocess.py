@@ -1,9 +1,9 @@
-"""Offline post-processing of finished tracks: stitching across short gaps, gap interpolation
-and temporal box smoothing.
+"""Offline post-processing of finished tracks: cutting links that motion contradicts, stitching
+across short gaps, gap interpolation and temporal box smoothing.
 
 All work on any :class:`~spamlabels.core.Tracks` (one row per track and frame), whichever
 tracker made them; :class:`~spamlabels.track.spam.SpamTracker` applies them as its last steps,
-in this order (``SpamConfig.stitch_seconds``, ``SpamConfig.interpolate``,
+in this order (``SpamConfig.cut_iou``, ``SpamConfig.stitch_seconds``, ``SpamConfig.interpolate``,
 ``SpamConfig.smooth_seconds``).
 """
 
@@ -27,7 +27,7 @@ from spamlabels.core import (
     xyxy_to_xywh,
 )
 
-__all__ = ["interpolate_tracks", "smooth_tracks", "stitch_tracks"]
+__all__ = ["cut_tracks", "interpolate_tracks", "smooth_tracks", "stitch_tracks"]
 
 
 def _by_track(
@@ -88,6 +88,91 @@ def _match(
         keep = m[r, c] > 0
         out.update(zip(ux[r[keep]].tolist(), uy[c[keep]].tolist(), strict=True))
     return out
+
+
+def _line_at(
+    frame: NDArray[np.float64], centre: NDArray[np.float64], lo: NDArray[np.int64],
+    hi: NDArray[np.int64], at: NDArray[np.float64],
+) -> NDArray[np.float64]:  # fmt: skip
+    """Centres ``(K, 2)`` at frames ``at`` ``(K,)`` of the least-squares lines ``centre(f)``
+    through rows ``lo[k]:hi[k]`` (each at least two rows with distinct frames) of one table."""
+    zero = np.zeros((1,))
+    s_f = np.r_[zero, np.cumsum(frame)]
+    s_ff = np.r_[zero, np.cumsum(frame * frame)]
+    s_c = np.r_[np.zeros((1, 2)), np.cumsum(centre, 0)]
+    s_fc = np.r_[np.zeros((1, 2)), np.cumsum(frame[:, None] * centre, 0)]
+    n = (hi - lo).astype(float)
+    f_mean = (s_f[hi] - s_f[lo]) / n
+    c_mean = (s_c[hi] - s_c[lo]) / n[:, None]
+    var = (s_ff[hi] - s_ff[lo]) / n - f_mean**2
+    cov = (s_fc[hi] - s_fc[lo]) / n[:, None] - f_mean[:, None] * c_mean
+    return c_mean + cov / var[:, None] * (at - f_mean)[:, None]
+
+
+def cut_tracks(
+    tracks: Tracks, window: int = 5, min_iou: float = 0.05, keep: NDArray[np.bool_] | None = None
+) -> Tracks:
+    """Split tracks where their own motion contradicts a link (a wrong link between two people).
+
+    For every link between consecutive rows ``i``, ``i + 1`` of a track (any frame gap), a
+    straight line is fitted to the centres of the track's last ``window`` rows up to ``i`` and
+    carried to ``i + 1``'s frame (size of row ``i``), and one fitted to the first ``window``
+    rows from ``i + 1`` on is carried back to ``i``'s frame (size of row ``i + 1``); the link
+    is cut when the mean of the two predictions' IoUs with the boxes they reach is below
+    ``min_iou``. Links with fewer than two rows on either side are kept. Cutting comes before
+    :func:`stitch_tracks`, which may join the pieces to the right tracks (MOT17: docs/benchmarks.md
+    section 6, "Cutting links that motion contradicts").
+
+    Args:
+        tracks: input tracks (one row per track and frame; boxes in pixels).
+        window: rows on each side that give the motion (>= 2).
+        min_iou: links scoring below this are cut, in [0, 1]; 0 returns ``tracks``.
+        keep: ``(len(tracks),)`` rows whose links to each other are never cut (e.g. boxes an
+            annotator linked: a link between two such rows stays).
+
+    Returns:
+        The same rows (same order); every piece after a cut gets a new id (above the largest).
+    """
+    if window < 2:
+        raise ValueError(f"window must be >= 2, got {window}")
+    if not 0.0 <= min_iou <= 1.0:
+        raise ValueError(f"min_iou must be in [0, 1], got {min_iou}")
+    if keep is not None and len(keep) != len(tracks):
+        raise ValueError(f"keep has {len(keep)} rows, tracks {len(tracks)}")
+    if min_iou <= 0 or len(tracks) < 4:
+        return tracks
+    order, t, starts, ends = _by_track(tracks)
+    start_of = np.repeat(starts, ends - starts)
+    end_of = np.repeat(ends, ends - starts)
+    i = np.flatnonzero(t.id[1:] == t.id[:-1])  # link between rows i and i + 1
+    lo_b, hi_f = np.maximum(start_of[i], i + 1 - window), np.minimum(end_of[i], i + 1 + window)
+    ok = (i + 1 - lo_b >= 2) & (hi_f - (i + 1) >= 2)
+    if keep is not None:
+        kept = keep[order]
+        ok &= ~(kept[i] & kept[i + 1])
+    i, lo_b, hi_f = i[ok], lo_b[ok], hi_f[ok]
+    if not len(i):
+        return tracks
+    frame = t.frame.astype(float)
+    centre = t.xywh[:, :2] + t.xywh[:, 2:] / 2
+    fwd_c = _line_at(frame, centre, lo_b, i + 1, frame[i + 1])
+    bwd_c = _line_at(frame, centre, i + 1, hi_f, frame[i])
+    size_a, size_b = t.xywh[i, 2:], t.xywh[i + 1, 2:]
+    fwd = np.concatenate([fwd_c - size_a / 2, size_a], 1)
+    bwd = np.concatenate([bwd_c - size_b / 2, size_b], 1)
+    score = 0.5 * (box_iou_pairs(xywh_to_xyxy(fwd), t.xyxy[i + 1])
+                   + box_iou_pairs(xywh_to_xyxy(bwd), t.xyxy[i]))  # fmt: skip
+    cut = i[score < min_iou] + 1  # first row of a new piece
+    if not len(cut):
+        return tracks
+    piece = np.zeros(len(t), np.int64)
+    piece[cut] = 1
+    piece = np.cumsum(piece)  # pieces counted over the whole sorted table
+    base = int(tracks.id.max()) + 1
+    new = np.where(piece > piece[start_of], base + piece - 1, t.id)
+    out_id = tracks.id.copy()
+    out_id[order] = new
+    return tracks.replace(id=out_id)
 
 
 def stitch_tracks(

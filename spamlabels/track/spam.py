@@ -10,8 +10,9 @@ Paper §3.2 and supplementary A.1; design notes §1 and §3.2-3.3. For each clip
    windows of 2, 4, ..., 512 frames (rounding onto in/out-degree <= 1, components).
 3. Clips are stitched by Hungarian matching on the detections they share (each clip decides
    the first or second half of the overlap nearer its own centre).
-4. Tracks shorter than ``min_track_len`` are dropped; gaps are filled by linear interpolation
-   (switchable).
+4. Tracks shorter than ``min_track_len`` are dropped; links their own motion contradicts are
+   cut and tracks are stitched across short gaps; gaps are filled by linear interpolation and
+   boxes smoothed over time (each switchable).
 
 Every decision is kept: :attr:`SpamTracker.last_clips` holds, per clip, the indices of its
 detections in the input and the :class:`~spamlabels.graph.ClipHierarchy` with every level's
@@ -33,7 +34,12 @@ from scipy.optimize import linear_sum_assignment
 from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph
 from spamlabels.track.base import Tracker, _check_frames
-from spamlabels.track.postprocess import interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track.postprocess import (
+    cut_tracks,
+    interpolate_tracks,
+    smooth_tracks,
+    stitch_tracks,
+)
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -75,6 +81,14 @@ class SpamConfig:
     section 6); on synthetic scenes 0.5 is as good."""
     min_track_len: int = 2
     """Tracks with fewer detections are dropped."""
+    cut_iou: float = 0.05
+    """Before stitching, cut a link between consecutive boxes of a track where straight lines
+    through the ``cut_window`` boxes on either side carry neither onto the other (mean IoU
+    below this; :func:`~spamlabels.track.postprocess.cut_tracks`; 0 = off). 0.05 with
+    ``cut_window`` 5: chosen on the MOT17 YOLOX and FRCNN *train* halves together
+    (docs/benchmarks.md section 6, "Cutting links that motion contradicts")."""
+    cut_window: int = 5
+    """Boxes on each side of a link that give the motion for :attr:`cut_iou`."""
     stitch_seconds: float = 2.0
     """Join a track that ends to one starting at most this long after it where each one's
     straight-line motion carries it onto the other (:func:`~spamlabels.track.postprocess.
@@ -118,6 +132,10 @@ class SpamConfig:
             raise ValueError(f"stitch_iou must be in (0, 1], got {self.stitch_iou}")
         if self.stitch_window < 1:
             raise ValueError(f"stitch_window must be >= 1, got {self.stitch_window}")
+        if not 0.0 <= self.cut_iou <= 1.0:
+            raise ValueError(f"cut_iou must be in [0, 1], got {self.cut_iou}")
+        if self.cut_window < 2:
+            raise ValueError(f"cut_window must be >= 2, got {self.cut_window}")
 
     def stitch(
         self, tracks: Tracks, frame_rate: float, forbid: Collection[tuple[int, int]] | None = None
@@ -127,6 +145,11 @@ class SpamConfig:
         ``stitch_seconds`` converted to frames at ``frame_rate``; 0 s returns ``tracks``)."""
         return stitch_tracks(tracks, round(self.stitch_seconds * frame_rate), self.stitch_iou,
                              self.stitch_window, forbid=forbid)  # fmt: skip
+
+    def cut(self, tracks: Tracks, keep: NDArray[np.bool_] | None = None) -> Tracks:
+        """``tracks`` (any tracker's) cut where their motion contradicts a link, with these
+        settings (:func:`~spamlabels.track.postprocess.cut_tracks`, which takes ``keep``)."""
+        return cut_tracks(tracks, self.cut_window, self.cut_iou, keep=keep)
 
 
 @dataclass
@@ -347,13 +370,16 @@ class SpamTracker(Tracker):
         self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None,
         protect: NDArray[np.bool_] | None = None, fixed: NDArray[np.bool_] | None = None,
         cannot: Collection[tuple[int, int]] | None = None,
+        linked: NDArray[np.bool_] | None = None,
     ) -> Tracks:  # fmt: skip
         """Tracks of a sequence from its finished clips (in time order): stitch consecutive
         clips by Hungarian matching on the detections they share (each clip decides the frames
         from the middle of its overlap with the previous one on), drop the rows in ``drop``
         ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``
-        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), join
-        tracks across short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
+        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), cut
+        links the tracks' own motion contradicts (``cut_iou``) except between two rows of
+        ``linked`` ``(n,)`` (e.g. whose identity an annotator checked), join tracks across
+        short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
         ``(a, b)`` of rows of ``dets`` with ``a`` in the earlier track and ``b`` in the later
         one (e.g. an annotator said they are not consecutive), then interpolate and smooth the
         boxes over time (``smooth_seconds``), except the rows of ``fixed`` ``(n,)`` (e.g.
@@ -408,6 +434,11 @@ class SpamTracker(Tracker):
             if protect is not None:  # tracks holding a protected row stay, however short
                 ok |= np.isin(out.id, out.id[protect[out.data["det_index"]]])
             out = out[ok]
+        if cfg.cut_iou > 0 and len(out):
+            if linked is not None and len(linked) != len(dets):
+                raise ValueError(f"linked has {len(linked)} rows, dets {len(dets)}")
+            checked = None if linked is None else linked[np.asarray(out.data["det_index"])]
+            out = cfg.cut(out, checked)
         if cfg.stitch_seconds > 0 and len(out):
             forbid = None
             if cannot:
