@@ -48,10 +48,9 @@ def _post(tracks: Tracks, step: str, smooth: float, stitch: float, fps: float) -
     """``tracks`` after ``step``; ``smooth`` and ``stitch`` in seconds."""
     if step == "none":
         return tracks
-    if step.startswith("cut"):
-        tracks = SpamConfig().cut(tracks)
-    if "stitching" in step:
-        tracks = SpamConfig(stitch_seconds=stitch).stitch(tracks, fps)
+    if "stitching" in step:  # as the tracker: cut (or not), stitch, drop short new pieces
+        cut_iou = SpamConfig.cut_iou if step.startswith("cut") else 0.0
+        tracks = SpamConfig(stitch_seconds=stitch, cut_iou=cut_iou).relink(tracks, fps)
     out = interpolate_tracks(tracks)
     return smooth_tracks(out, smooth * fps) if step.endswith("smoothing") else out
 

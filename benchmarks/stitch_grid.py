@@ -32,7 +32,7 @@ import torch
 
 from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence, atomic_write
-from spamlabels.track import cut_tracks, interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track import interpolate_tracks, smooth_tracks
 from spamlabels.track.spam import SpamConfig, SpamTracker
 
 SEQS = ("02", "04", "05", "09", "10", "11", "13")
@@ -46,9 +46,9 @@ def _score(
     ``gap`` seconds (0: not stitched), interpolated and smoothed as the tracker does."""
     inputs = {}
     for name, (gt, tracks, n, fps) in raw.items():
-        tracks = cut_tracks(tracks, *cut)
-        if gap > 0:
-            tracks = stitch_tracks(tracks, round(gap * fps), iou, window)
+        config = SpamConfig(stitch_seconds=gap, stitch_iou=iou, stitch_window=window,
+                            cut_window=cut[0], cut_iou=cut[1])  # fmt: skip
+        tracks = config.relink(tracks, fps)  # as the tracker does
         smoothed = smooth_tracks(interpolate_tracks(tracks), SpamConfig.smooth_seconds * fps)
         inputs[name] = (gt, smoothed, n)
     return evaluate(inputs).table

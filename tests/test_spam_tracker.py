@@ -430,6 +430,27 @@ def test_assemble_cuts_a_wrong_link_unless_an_annotator_linked_both_boxes():
     linked = np.ones(40, bool)
     kept = tracker.assemble(dets, [clip], linked=linked)
     assert not pure(kept) and len(kept.track_ids()) == 2
+    # only the link an annotator set (must: rows 9 -> 30) stays; the other one is cut
+    one = tracker.assemble(dets, [clip], must=[(9, 30)])
+    row = np.asarray(one.data["det_index"])
+    track_of = dict(zip(row.tolist(), one.id.tolist(), strict=True))
+    assert track_of[9] == track_of[30] and track_of[29] != track_of[10]
+    # two linked rows are not vouched for across a pair the annotator said is not consecutive
+    two = tracker.assemble(dets, [clip], linked=linked, cannot=[(9, 30)])
+    row = np.asarray(two.data["det_index"])
+    track_of = dict(zip(row.tolist(), two.id.tolist(), strict=True))
+    assert track_of[9] != track_of[30] and track_of[29] == track_of[10]
+    # a piece the cut leaves shorter than min_track_len, and stitching does not join, goes:
+    # one walker whose box in frame 10 is someone else's, 400 px away
+    frames = np.arange(1, 21)
+    xs = np.where(frames == 10, 400.0 + 3.0 * frames, 3.0 * frames)
+    walker = Detections(frame=frames, xywh=np.column_stack([xs, np.zeros(20), np.full(20, 10.0),
+                                                            np.full(20, 20.0)]),
+                        score=np.full(20, 0.9))  # fmt: skip
+    solo = ClipResult(np.arange(20), _Clip(np.zeros(20, int)), (1, 20))
+    mended = tracker.assemble(walker, [solo])
+    assert len(mended.track_ids()) == 1 and 9 not in np.asarray(mended.data["det_index"])
+    assert (mended.data["provenance"] == Provenance.INTERPOLATED).sum() == 1
     with pytest.raises(ValueError, match="linked has 3 rows"):
         tracker.assemble(dets, [clip], linked=np.ones(3, bool))
     off = SpamTracker(smooth_seconds=0.0, cut_iou=0.0)

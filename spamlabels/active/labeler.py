@@ -593,7 +593,7 @@ class _Session:
             tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
                                            drop=k.rejected, protect=k.accepted,
                                            fixed=k.refined, cannot=cannot,
-                                           linked=k.linked)  # fmt: skip
+                                           linked=k.linked, must=k.must)  # fmt: skip
             row = np.asarray(tracks.data["det_index"])
             prov = np.asarray(tracks.data["provenance"]).copy()
             real = row >= 0

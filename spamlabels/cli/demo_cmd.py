@@ -85,14 +85,15 @@ def run(args: argparse.Namespace) -> int:
           f"{len(dets)} candidate detections (conf {dets.score.min():.2f}..1)")  # fmt: skip
 
     print("[2/5] tracking with ByteTrack (official parameters, detections with conf >= 0.1), "
-          "then the same post-processing as SPAM's: tracks stitched across short gaps, gaps "
-          "interpolated, boxes smoothed")  # fmt: skip
+          "then the same post-processing as SPAM's: links motion contradicts cut, tracks "
+          "stitched across short gaps, gaps interpolated, boxes smoothed")  # fmt: skip
     tracker = create_tracker("bytetrack")
     strong = dets[dets.score >= 0.1]
     fps = seq.info.frame_rate
     tracks = tracker.track(strong, seq_length=n, frame_rate=fps, progress=True)
     cfg = SpamConfig()
-    tracks = smooth_tracks(interpolate_tracks(cfg.stitch(tracks, fps)), cfg.smooth_seconds * fps)
+    tracks = cfg.relink(tracks, fps)
+    tracks = smooth_tracks(interpolate_tracks(tracks), cfg.smooth_seconds * fps)
     tracks_path = write_mot(args.out / "tracks" / f"{name}.txt", tracks, "tracks")
     inputs = {"ByteTrack": (gt, tracks, n)}
 

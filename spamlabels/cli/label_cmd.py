@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
     from spamlabels.cli.selftrain_cmd import add_selftrain_options
-    from spamlabels.cli.track_cmd import nonnegative_float, torch_device
+    from spamlabels.cli.track_cmd import nonnegative_float, torch_device, unit_float
 
     p = sub.add_parser(
         "label",
@@ -88,11 +88,11 @@ def add_parser(sub: Any) -> None:
                    help="join tracks across gaps up to this long where their motion carries "
                    "one onto the other, 0 = off (default: SpamConfig.stitch_seconds); never "
                    "across a pair the annotator said is not consecutive")  # fmt: skip
-    p.add_argument("--cut-iou", type=nonnegative_float, default=None, metavar="IOU",
+    p.add_argument("--cut-iou", type=unit_float, default=None, metavar="IOU",
                    help="before stitching, cut a link where straight lines through the boxes on "
-                   "either side carry neither onto the other (mean IoU below this), 0 = off "
-                   "(default: SpamConfig.cut_iou); never between boxes of tracklets the "
-                   "annotator linked")  # fmt: skip
+                   "either side meet the boxes across the link with a mean IoU below this, 0 = off "
+                   "(default: SpamConfig.cut_iou); never a link the annotator set or one "
+                   "inside tracklets they linked")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip

@@ -25,6 +25,14 @@ def nonnegative_float(text: str) -> float:
     return value
 
 
+def unit_float(text: str) -> float:
+    """argparse type: a number in [0, 1] (e.g. an IoU)."""
+    value = nonnegative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
+    return value
+
+
 def _thresholds(text: str) -> float | tuple[float, ...]:
     """``0.45`` or one probability per edge level, ``0.5,0.5,0.45`` (last one repeated)."""
     try:
@@ -158,11 +166,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--cut-iou",
-        type=nonnegative_float,
+        type=unit_float,
         default=None,
         metavar="IOU",
         help="before stitching, cut a link where straight lines through the boxes on either "
-        "side carry neither onto the other (mean IoU below this), 0 = off (default: "
+        "side meet the boxes across the link with a mean IoU below this, 0 = off (default: "
         "SpamConfig.cut_iou for spam, off for the others)",
     )
     p.add_argument(
@@ -231,10 +239,9 @@ def run(args: argparse.Namespace) -> int:
         from spamlabels.track import interpolate_tracks, smooth_tracks
         from spamlabels.track.spam import SpamConfig
 
-        if args.cut_iou:
-            tracks = SpamConfig(cut_iou=args.cut_iou).cut(tracks)
-        if args.stitch:
-            tracks = SpamConfig(stitch_seconds=args.stitch).stitch(tracks, seq.info.frame_rate)
+        if args.cut_iou or args.stitch:
+            cfg = SpamConfig(stitch_seconds=args.stitch or 0.0, cut_iou=args.cut_iou or 0.0)
+            tracks = cfg.relink(tracks, seq.info.frame_rate)
         if args.interpolate:
             tracks = interpolate_tracks(tracks)
         if args.smooth:

@@ -105,8 +105,9 @@ class LabelJob:
             pair the annotator said is not consecutive (any candidate shown for a tracklet and
             not chosen).
         cut_iou: the tracker's cutting of links the tracks' own motion contradicts
-            (``SpamConfig.cut_iou``; ``None``: its default, 0: off); never between two boxes
-            of tracklets the annotator linked.
+            (``SpamConfig.cut_iou``; ``None``: its default, 0: off); never a link the
+            annotator set, nor one between two boxes of tracklets whose identity they checked
+            (unless they said the two are not consecutive).
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,

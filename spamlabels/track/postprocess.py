@@ -27,7 +27,12 @@ from spamlabels.core import (
     xyxy_to_xywh,
 )
 
-__all__ = ["cut_tracks", "interpolate_tracks", "smooth_tracks", "stitch_tracks"]
+__all__ = [
+    "cut_tracks",
+    "interpolate_tracks",
+    "smooth_tracks",
+    "stitch_tracks",
+]
 
 
 def _by_track(
@@ -45,27 +50,59 @@ def _by_track(
     return order, t, starts, ends
 
 
+def _fit_lines(
+    frame: NDArray[np.int64], centre: NDArray[np.float64], lo: NDArray[np.int64],
+    hi: NDArray[np.int64], ref: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # fmt: skip
+    """Least-squares lines ``centre(f) = a + b (f - ref[k])`` through rows ``lo[k]:hi[k]`` (at
+    least one row each) of a table; frames are taken relative to ``ref`` before fitting, so
+    large frame numbers lose no precision. Returns ``a`` ``(K, 2)`` and ``b`` ``(K, 2)``
+    (pixels, pixels per frame; ``b = 0`` for a single row)."""
+    if not len(lo):
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    idx = lo[:, None] + np.arange(int((hi - lo).max()))
+    inside = idx < hi[:, None]
+    idx = np.where(inside, idx, lo[:, None])
+    w = inside.astype(float)
+    n = w.sum(1)
+    f = (frame[idx] - ref[:, None]).astype(float)
+    f_mean = (f * w).sum(1) / n
+    c = centre[idx]
+    c_mean = (c * w[..., None]).sum(1) / n[:, None]
+    df = (f - f_mean[:, None]) * w
+    var = (df * df).sum(1)
+    cov = (df[..., None] * (c - c_mean[:, None])).sum(1)
+    b = np.where(var[:, None] > 0, cov / np.where(var > 0, var, 1.0)[:, None], 0.0)
+    return c_mean - b * f_mean[:, None], b
+
+
 def _end_lines(
     frame: NDArray[np.int64], centre: NDArray[np.float64], starts: NDArray[np.int64],
     ends: NDArray[np.int64], window: int, at_end: bool,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # fmt: skip
-    """Least-squares lines ``centre(f) = a + b (f - f_ref)`` through the last (``at_end``) or
-    first ``window`` rows of each track (rows ``starts[i]:ends[i]`` of a table sorted by track
-    and frame); ``f_ref`` is the track's last (first) frame. Returns ``a`` ``(T, 2)`` and
-    ``b`` ``(T, 2)`` (pixels, pixels per frame; ``b = 0`` for a single row)."""
-    a = np.zeros((len(starts), 2))
-    b = np.zeros((len(starts), 2))
-    for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        rows = slice(max(s, e - window), e) if at_end else slice(s, min(e, s + window))
-        f = (frame[rows] - frame[e - 1 if at_end else s]).astype(float)
-        c = centre[rows]
-        if len(f) < 2:
-            a[i] = c[-1] if at_end else c[0]
-            continue
-        fm, cm = f.mean(), c.mean(0)
-        slope = ((f - fm)[:, None] * (c - cm)).sum(0) / ((f - fm) ** 2).sum()
-        a[i], b[i] = cm - slope * fm, slope
-    return a, b
+    """:func:`_fit_lines` through the last (``at_end``) or first ``window`` rows of each track
+    (rows ``starts[i]:ends[i]`` of a table sorted by track and frame), relative to the track's
+    last (first) frame."""
+    if at_end:
+        return _fit_lines(frame, centre, np.maximum(starts, ends - window), ends, frame[ends - 1])
+    return _fit_lines(frame, centre, starts, np.minimum(ends, starts + window), frame[starts])
+
+
+def _carry_score(
+    a_x: NDArray[np.float64], b_x: NDArray[np.float64], box_x: NDArray[np.float64],
+    a_y: NDArray[np.float64], b_y: NDArray[np.float64], box_y: NDArray[np.float64],
+    gap: NDArray[np.float64],
+) -> NDArray[np.float64]:  # fmt: skip
+    """``(K,)`` how well two pieces continue each other across ``gap`` frames: the mean of the
+    IoU of ``x``'s line (value ``a_x`` at ``box_x``'s frame, slope ``b_x``) carried forward
+    onto ``box_y`` (with ``box_x``'s size) and of ``y``'s line carried back onto ``box_x``
+    (with ``box_y``'s size); boxes ``(K, 4)`` xywh in pixels."""
+    g = gap[:, None]
+    size_x, size_y = box_x[:, 2:], box_y[:, 2:]
+    fwd = np.concatenate([a_x + b_x * g - size_x / 2, size_x], 1)
+    bwd = np.concatenate([a_y - b_y * g - size_y / 2, size_y], 1)
+    return 0.5 * (box_iou_pairs(xywh_to_xyxy(fwd), xywh_to_xyxy(box_y))
+                  + box_iou_pairs(xywh_to_xyxy(bwd), xywh_to_xyxy(box_x)))  # fmt: skip
 
 
 def _match(
@@ -90,28 +127,10 @@ def _match(
     return out
 
 
-def _line_at(
-    frame: NDArray[np.float64], centre: NDArray[np.float64], lo: NDArray[np.int64],
-    hi: NDArray[np.int64], at: NDArray[np.float64],
-) -> NDArray[np.float64]:  # fmt: skip
-    """Centres ``(K, 2)`` at frames ``at`` ``(K,)`` of the least-squares lines ``centre(f)``
-    through rows ``lo[k]:hi[k]`` (each at least two rows with distinct frames) of one table."""
-    zero = np.zeros((1,))
-    s_f = np.r_[zero, np.cumsum(frame)]
-    s_ff = np.r_[zero, np.cumsum(frame * frame)]
-    s_c = np.r_[np.zeros((1, 2)), np.cumsum(centre, 0)]
-    s_fc = np.r_[np.zeros((1, 2)), np.cumsum(frame[:, None] * centre, 0)]
-    n = (hi - lo).astype(float)
-    f_mean = (s_f[hi] - s_f[lo]) / n
-    c_mean = (s_c[hi] - s_c[lo]) / n[:, None]
-    var = (s_ff[hi] - s_ff[lo]) / n - f_mean**2
-    cov = (s_fc[hi] - s_fc[lo]) / n[:, None] - f_mean[:, None] * c_mean
-    return c_mean + cov / var[:, None] * (at - f_mean)[:, None]
-
-
 def cut_tracks(
-    tracks: Tracks, window: int = 5, min_iou: float = 0.05, keep: NDArray[np.bool_] | None = None
-) -> Tracks:
+    tracks: Tracks, window: int = 5, min_iou: float = 0.05,
+    keep: Collection[tuple[int, int]] | None = None,
+) -> Tracks:  # fmt: skip
     """Split tracks where their own motion contradicts a link (a wrong link between two people).
 
     For every link between consecutive rows ``i``, ``i + 1`` of a track (any frame gap), a
@@ -119,16 +138,17 @@ def cut_tracks(
     carried to ``i + 1``'s frame (size of row ``i``), and one fitted to the first ``window``
     rows from ``i + 1`` on is carried back to ``i``'s frame (size of row ``i + 1``); the link
     is cut when the mean of the two predictions' IoUs with the boxes they reach is below
-    ``min_iou``. Links with fewer than two rows on either side are kept. Cutting comes before
-    :func:`stitch_tracks`, which may join the pieces to the right tracks (MOT17: docs/benchmarks.md
-    section 6, "Cutting links that motion contradicts").
+    ``min_iou`` (the score :func:`stitch_tracks` gives two tracks). Links with fewer than two
+    rows on either side are kept. Cutting comes before :func:`stitch_tracks`, which may join the
+    pieces to the right tracks (MOT17: docs/benchmarks.md section 6, "Cutting links that motion
+    contradicts").
 
     Args:
         tracks: input tracks (one row per track and frame; boxes in pixels).
         window: rows on each side that give the motion (>= 2).
         min_iou: links scoring below this are cut, in [0, 1]; 0 returns ``tracks``.
-        keep: ``(len(tracks),)`` rows whose links to each other are never cut (e.g. boxes an
-            annotator linked: a link between two such rows stays).
+        keep: pairs ``(i, j)`` of rows of ``tracks`` (positions, either order) whose link is
+            never cut (e.g. a link an annotator set).
 
     Returns:
         The same rows (same order); every piece after a cut gets a new id (above the largest).
@@ -137,36 +157,32 @@ def cut_tracks(
         raise ValueError(f"window must be >= 2, got {window}")
     if not 0.0 <= min_iou <= 1.0:
         raise ValueError(f"min_iou must be in [0, 1], got {min_iou}")
-    if keep is not None and len(keep) != len(tracks):
-        raise ValueError(f"keep has {len(keep)} rows, tracks {len(tracks)}")
-    if min_iou <= 0 or len(tracks) < 4:
+    if min_iou <= 0 or len(tracks) == 0:
         return tracks
     order, t, starts, ends = _by_track(tracks)
     start_of = np.repeat(starts, ends - starts)
     end_of = np.repeat(ends, ends - starts)
     i = np.flatnonzero(t.id[1:] == t.id[:-1])  # link between rows i and i + 1
-    lo_b, hi_f = np.maximum(start_of[i], i + 1 - window), np.minimum(end_of[i], i + 1 + window)
-    ok = (i + 1 - lo_b >= 2) & (hi_f - (i + 1) >= 2)
-    if keep is not None:
-        kept = keep[order]
-        ok &= ~(kept[i] & kept[i + 1])
-    i, lo_b, hi_f = i[ok], lo_b[ok], hi_f[ok]
+    lo, hi = np.maximum(start_of[i], i + 1 - window), np.minimum(end_of[i], i + 1 + window)
+    two = (i + 1 - lo >= 2) & (hi - i - 1 >= 2)  # at least two rows on each side
+    i, lo, hi = i[two], lo[two], hi[two]
     if not len(i):
         return tracks
-    frame = t.frame.astype(float)
     centre = t.xywh[:, :2] + t.xywh[:, 2:] / 2
-    fwd_c = _line_at(frame, centre, lo_b, i + 1, frame[i + 1])
-    bwd_c = _line_at(frame, centre, i + 1, hi_f, frame[i])
-    size_a, size_b = t.xywh[i, 2:], t.xywh[i + 1, 2:]
-    fwd = np.concatenate([fwd_c - size_a / 2, size_a], 1)
-    bwd = np.concatenate([bwd_c - size_b / 2, size_b], 1)
-    score = 0.5 * (box_iou_pairs(xywh_to_xyxy(fwd), t.xyxy[i + 1])
-                   + box_iou_pairs(xywh_to_xyxy(bwd), t.xyxy[i]))  # fmt: skip
-    cut = i[score < min_iou] + 1  # first row of a new piece
+    a_x, b_x = _fit_lines(t.frame, centre, lo, i + 1, t.frame[i])
+    a_y, b_y = _fit_lines(t.frame, centre, i + 1, hi, t.frame[i + 1])
+    gap = (t.frame[i + 1] - t.frame[i]).astype(float)
+    score = _carry_score(a_x, b_x, t.xywh[i], a_y, b_y, t.xywh[i + 1], gap)
+    cut = i[score < min_iou]
+    if keep and len(cut):
+        kept = {(int(p), int(q)) for p, q in keep}
+        kept |= {(q, p) for p, q in kept}
+        cut = np.array([c for c in cut.tolist() if (int(order[c]), int(order[c + 1])) not in kept],
+                       np.int64)  # fmt: skip
     if not len(cut):
         return tracks
     piece = np.zeros(len(t), np.int64)
-    piece[cut] = 1
+    piece[cut + 1] = 1
     piece = np.cumsum(piece)  # pieces counted over the whole sorted table
     base = int(tracks.id.max()) + 1
     new = np.where(piece > piece[start_of], base + piece - 1, t.id)
@@ -225,12 +241,9 @@ def stitch_tracks(
     if not len(x):
         return tracks
     y = by_start[np.concatenate([np.arange(s, e) for s, e in zip(lo, hi, strict=True)])]
-    gap = (first[y] - last[x]).astype(float)[:, None]
-    size_x, size_y = xywh[ends[x] - 1, 2:], xywh[starts[y], 2:]
-    fwd = np.concatenate([a_end[x] + b_end[x] * gap - size_x / 2, size_x], 1)
-    bwd = np.concatenate([a_start[y] - b_start[y] * gap - size_y / 2, size_y], 1)
-    score = 0.5 * (box_iou_pairs(xywh_to_xyxy(fwd), xywh_to_xyxy(xywh[starts[y]]))
-                   + box_iou_pairs(xywh_to_xyxy(bwd), xywh_to_xyxy(xywh[ends[x] - 1])))  # fmt: skip
+    gap = (first[y] - last[x]).astype(float)
+    score = _carry_score(a_end[x], b_end[x], xywh[ends[x] - 1], a_start[y], b_start[y],
+                         xywh[starts[y]], gap)  # fmt: skip
     ok = score >= min_iou
     if forbid:
         banned = {(int(p), int(q)) for p, q in forbid}

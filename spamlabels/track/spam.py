@@ -83,8 +83,9 @@ class SpamConfig:
     """Tracks with fewer detections are dropped."""
     cut_iou: float = 0.05
     """Before stitching, cut a link between consecutive boxes of a track where straight lines
-    through the ``cut_window`` boxes on either side carry neither onto the other (mean IoU
-    below this; :func:`~spamlabels.track.postprocess.cut_tracks`; 0 = off). 0.05 with
+    through the ``cut_window`` boxes on either side, carried across the link, meet the boxes
+    there with a mean IoU below this (:func:`~spamlabels.track.postprocess.cut_tracks`; pieces
+    left shorter than ``min_track_len`` and not stitched are dropped; 0 = off). 0.05 with
     ``cut_window`` 5: chosen on the MOT17 YOLOX and FRCNN *train* halves together
     (docs/benchmarks.md section 6, "Cutting links that motion contradicts")."""
     cut_window: int = 5
@@ -146,10 +147,31 @@ class SpamConfig:
         return stitch_tracks(tracks, round(self.stitch_seconds * frame_rate), self.stitch_iou,
                              self.stitch_window, forbid=forbid)  # fmt: skip
 
-    def cut(self, tracks: Tracks, keep: NDArray[np.bool_] | None = None) -> Tracks:
-        """``tracks`` (any tracker's) cut where their motion contradicts a link, with these
-        settings (:func:`~spamlabels.track.postprocess.cut_tracks`, which takes ``keep``)."""
-        return cut_tracks(tracks, self.cut_window, self.cut_iou, keep=keep)
+    def relink(
+        self, tracks: Tracks, frame_rate: float, forbid: Collection[tuple[int, int]] | None = None,
+        keep: Collection[tuple[int, int]] | None = None, protect: NDArray[np.bool_] | None = None,
+    ) -> Tracks:  # fmt: skip
+        """``tracks`` (any tracker's) cut where their own motion contradicts a link
+        (:func:`~spamlabels.track.postprocess.cut_tracks` with ``cut_iou`` / ``cut_window``;
+        never a link in ``keep``), then stitched across short gaps (:meth:`stitch`; never
+        directly joining the tracks that hold the two rows of a pair in ``forbid``); pieces the
+        cut made that are still shorter than ``min_track_len`` are then dropped, unless they
+        hold a row of ``protect`` ``(len(tracks),)``. ``forbid`` and ``keep`` are pairs of row
+        positions in ``tracks``. Every step off (0) returns ``tracks``."""
+        out = tracks
+        if self.cut_iou > 0 and len(out):
+            out = cut_tracks(out, self.cut_window, self.cut_iou, keep=keep)
+        if self.stitch_seconds > 0 and len(out):
+            ids = None if not forbid else {(int(out.id[p]), int(out.id[q])) for p, q in forbid}
+            out = self.stitch(out, frame_rate, forbid=ids)
+        if out is tracks or self.min_track_len <= 1:
+            return out
+        track_ids, lengths = np.unique(out.id, return_counts=True)
+        new = track_ids > tracks.id.max()  # pieces the cut made (a chain takes its first id)
+        drop = np.isin(out.id, track_ids[new & (lengths < self.min_track_len)])
+        if protect is not None:
+            drop &= ~np.isin(out.id, out.id[protect])
+        return out[~drop]
 
 
 @dataclass
@@ -370,16 +392,17 @@ class SpamTracker(Tracker):
         self, dets: Detections, clips: list[ClipResult], drop: NDArray[np.bool_] | None = None,
         protect: NDArray[np.bool_] | None = None, fixed: NDArray[np.bool_] | None = None,
         cannot: Collection[tuple[int, int]] | None = None,
-        linked: NDArray[np.bool_] | None = None,
+        linked: NDArray[np.bool_] | None = None, must: Collection[tuple[int, int]] | None = None,
     ) -> Tracks:  # fmt: skip
         """Tracks of a sequence from its finished clips (in time order): stitch consecutive
         clips by Hungarian matching on the detections they share (each clip decides the frames
         from the middle of its overlap with the previous one on), drop the rows in ``drop``
         ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``
         unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), cut
-        links the tracks' own motion contradicts (``cut_iou``) except between two rows of
-        ``linked`` ``(n,)`` (e.g. whose identity an annotator checked), join tracks across
-        short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
+        links the tracks' own motion contradicts (``cut_iou``) except a pair of ``must``
+        (rows ``(a, b)`` of ``dets`` an annotator linked) or two rows of ``linked`` ``(n,)``
+        (e.g. of tracklets whose identity an annotator checked) that ``cannot`` does not hold,
+        join tracks across short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
         ``(a, b)`` of rows of ``dets`` with ``a`` in the earlier track and ``b`` in the later
         one (e.g. an annotator said they are not consecutive), then interpolate and smooth the
         boxes over time (``smooth_seconds``), except the rows of ``fixed`` ``(n,)`` (e.g.
@@ -434,19 +457,18 @@ class SpamTracker(Tracker):
             if protect is not None:  # tracks holding a protected row stay, however short
                 ok |= np.isin(out.id, out.id[protect[out.data["det_index"]]])
             out = out[ok]
-        if cfg.cut_iou > 0 and len(out):
-            if linked is not None and len(linked) != len(dets):
-                raise ValueError(f"linked has {len(linked)} rows, dets {len(dets)}")
-            checked = None if linked is None else linked[np.asarray(out.data["det_index"])]
-            out = cfg.cut(out, checked)
-        if cfg.stitch_seconds > 0 and len(out):
-            forbid = None
-            if cannot:
-                track_of = np.full(len(dets), -1, np.int64)
-                track_of[np.asarray(out.data["det_index"])] = out.id
-                forbid = {(int(track_of[a]), int(track_of[b])) for a, b in cannot
-                          if track_of[a] >= 0 and track_of[b] >= 0}  # fmt: skip
-            out = cfg.stitch(out, self.frame_rate, forbid=forbid)
+        if linked is not None and len(linked) != len(dets):
+            raise ValueError(f"linked has {len(linked)} rows, dets {len(dets)}")
+        row = np.asarray(out.data["det_index"])
+        pos_of = np.full(len(dets), -1, np.int64)
+        pos_of[row] = np.arange(len(out))
+        forbid = None
+        if cannot:
+            forbid = {(int(pos_of[a]), int(pos_of[b])) for a, b in cannot
+                      if pos_of[a] >= 0 and pos_of[b] >= 0}  # fmt: skip
+        vouched = _human_links(out, linked, must, cannot) if cfg.cut_iou > 0 else None
+        out = cfg.relink(out, self.frame_rate, forbid=forbid, keep=vouched,
+                         protect=None if protect is None else protect[row])  # fmt: skip
         if cfg.interpolate:
             out = interpolate_tracks(out, cfg.max_interpolation_gap)
         if cfg.smooth_seconds > 0 and len(out):
@@ -458,3 +480,32 @@ class SpamTracker(Tracker):
                 keep_box = (row >= 0) & fixed[np.maximum(row, 0)]
             out = smooth_tracks(out, cfg.smooth_seconds * self.frame_rate, fixed=keep_box)
         return out.sorted()
+
+
+def _human_links(
+    tracks: Tracks, linked: NDArray[np.bool_] | None, must: Collection[tuple[int, int]] | None,
+    cannot: Collection[tuple[int, int]] | None,
+) -> set[tuple[int, int]] | None:  # fmt: skip
+    """Links of ``tracks`` (pairs of its row positions, consecutive rows of one track) that an
+    annotator vouched for: the pair is in ``must`` (rows of the detections,
+    ``data["det_index"]``), or both rows are ``linked`` and the pair is not in ``cannot``."""
+    if linked is None and not must:
+        return None
+    row = np.asarray(tracks.data["det_index"])
+    order = np.lexsort((tracks.frame, tracks.id))
+    same = tracks.id[order[1:]] == tracks.id[order[:-1]]
+    p, q = order[:-1][same], order[1:][same]
+    a, b = row[p], row[q]
+    ok = np.zeros(len(p), bool)
+    if must:
+        must_set = {(int(x), int(y)) for x, y in must}
+        ok |= np.array([pair in must_set for pair in zip(a.tolist(), b.tolist(), strict=True)],
+                       bool)  # fmt: skip
+    if linked is not None:
+        both = linked[a] & linked[b]
+        if cannot:
+            banned = {(int(x), int(y)) for x, y in cannot}
+            both &= np.array([pair not in banned for pair in zip(a.tolist(), b.tolist(),
+                                                                 strict=True)], bool)  # fmt: skip
+        ok |= both
+    return set(zip(p[ok].tolist(), q[ok].tolist(), strict=True))
