@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from post_options import add_post_options, post_kwargs
 
 from spamlabels.active import (
     OracleAnnotator,
@@ -212,16 +213,7 @@ def main() -> None:
     ap.add_argument("--no-fit-split", action="store_true",
                     help="the paper's split with roll-over only, instead of the split "
                          "fitted to what each level can take")  # fmt: skip
-    ap.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
-                    help="the tracker's box smoothing (SpamConfig.smooth_seconds; 0 = off, "
-                         "as every result before the session of 2026-12-04)")  # fmt: skip
-    ap.add_argument("--stitch", type=float, default=None, metavar="SECONDS",
-                    help="the tracker's stitching (SpamConfig.stitch_seconds; 0 = off, as "
-                         "every result before the fifth session of 2026-12-04)")  # fmt: skip
-    ap.add_argument("--cut-iou", type=float, default=None, metavar="IOU",
-                    help="the tracker's cutting of links motion contradicts (SpamConfig."
-                         "cut_iou; 0 = off, as every result before the sixth session of "
-                         "2026-12-04)")  # fmt: skip
+    add_post_options(ap)
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -246,8 +238,7 @@ def main() -> None:
             args.strategies.remove("ensemble")
         else:
             ensemble = ensemble_selection([load_checkpoint(p) for p in args.ensemble])
-    post = {"smooth_seconds": args.smooth, "stitch_seconds": args.stitch, "cut_iou": args.cut_iou}
-    tracker = SpamTracker(**{k: v for k, v in post.items() if v is not None})
+    tracker = SpamTracker(**post_kwargs(args))
     print(f"{len(tasks)} sequences ({args.half}), full manual cost {full} clicks", flush=True)
     rows: list[dict[str, Any]] = []
 

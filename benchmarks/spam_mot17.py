@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import torch
+from post_options import add_post_options, post_kwargs
 
 from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence, atomic_write
@@ -48,15 +49,7 @@ def main() -> None:
     ap.add_argument("--seqs", nargs="+", default=list(SEQS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--clip-length", type=int, default=None)
-    ap.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
-                    help="SpamConfig.smooth_seconds (0 = off, as every result before the "
-                         "session of 2026-12-04)")  # fmt: skip
-    ap.add_argument("--stitch", type=float, default=None, metavar="SECONDS",
-                    help="SpamConfig.stitch_seconds (0 = off, as every result before the "
-                         "fifth session of 2026-12-04)")  # fmt: skip
-    ap.add_argument("--cut-iou", type=float, default=None, metavar="IOU",
-                    help="SpamConfig.cut_iou (0 = off, as every result before the sixth "
-                         "session of 2026-12-04)")  # fmt: skip
+    add_post_options(ap)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -70,12 +63,7 @@ def main() -> None:
             dets = dets[dets.score >= min_conf]
             n = seq.length("val")
             kwargs = {"clip_length": args.clip_length} if args.clip_length else {}
-            if args.smooth is not None:
-                kwargs["smooth_seconds"] = args.smooth
-            if args.stitch is not None:
-                kwargs["stitch_seconds"] = args.stitch
-            if args.cut_iou is not None:
-                kwargs["cut_iou"] = args.cut_iou
+            kwargs.update(post_kwargs(args))
             tracker = create_tracker("spam", weights=args.weights, node_level=node_level,
                                      image_size=(seq.info.im_width, seq.info.im_height),
                                      **kwargs)  # fmt: skip

@@ -224,12 +224,9 @@ def run(args: argparse.Namespace) -> int:
         for key in ("weights", "node_threshold", "node_keep_conf", "edge_threshold", "device"):
             if getattr(args, key) is not None:
                 kwargs[key] = getattr(args, key)
-        if args.smooth is not None:
-            kwargs["smooth_seconds"] = args.smooth
-        if args.stitch is not None:
-            kwargs["stitch_seconds"] = args.stitch
-        if args.cut_iou is not None:
-            kwargs["cut_iou"] = args.cut_iou
+        post = {"smooth_seconds": args.smooth, "stitch_seconds": args.stitch,
+                "cut_iou": args.cut_iou}  # fmt: skip
+        kwargs.update({k: v for k, v in post.items() if v is not None})
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(

@@ -349,12 +349,9 @@ def run_label_job(
     full = inputs.full_cost
     clicks = parse_budget(job.budget, full)
     kwargs: dict[str, Any] = {"node_level": job.node_level, "device": job.device}
-    if job.smooth_seconds is not None:
-        kwargs["smooth_seconds"] = job.smooth_seconds
-    if job.stitch_seconds is not None:
-        kwargs["stitch_seconds"] = job.stitch_seconds
-    if job.cut_iou is not None:
-        kwargs["cut_iou"] = job.cut_iou
+    post = {"smooth_seconds": job.smooth_seconds, "stitch_seconds": job.stitch_seconds,
+            "cut_iou": job.cut_iou}  # fmt: skip
+    kwargs.update({k: v for k, v in post.items() if v is not None})
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(

@@ -50,6 +50,14 @@ def _by_track(
     return order, t, starts, ends
 
 
+def _pair_mask(
+    a: NDArray[np.int64], b: NDArray[np.int64], pairs: Collection[tuple[int, int]]
+) -> NDArray[np.bool_]:
+    """``(K,)`` whether each ``(a[k], b[k])`` is one of ``pairs`` (in that order)."""
+    known = {(int(p), int(q)) for p, q in pairs}
+    return np.array([pair in known for pair in zip(a.tolist(), b.tolist(), strict=True)], bool)
+
+
 def _fit_lines(
     frame: NDArray[np.int64], centre: NDArray[np.float64], lo: NDArray[np.int64],
     hi: NDArray[np.int64], ref: NDArray[np.int64],
@@ -175,10 +183,8 @@ def cut_tracks(
     score = _carry_score(a_x, b_x, t.xywh[i], a_y, b_y, t.xywh[i + 1], gap)
     cut = i[score < min_iou]
     if keep and len(cut):
-        kept = {(int(p), int(q)) for p, q in keep}
-        kept |= {(q, p) for p, q in kept}
-        cut = np.array([c for c in cut.tolist() if (int(order[c]), int(order[c + 1])) not in kept],
-                       np.int64)  # fmt: skip
+        p, q = order[cut], order[cut + 1]
+        cut = cut[~(_pair_mask(p, q, keep) | _pair_mask(q, p, keep))]
     if not len(cut):
         return tracks
     piece = np.zeros(len(t), np.int64)
@@ -246,9 +252,7 @@ def stitch_tracks(
                          xywh[starts[y]], gap)  # fmt: skip
     ok = score >= min_iou
     if forbid:
-        banned = {(int(p), int(q)) for p, q in forbid}
-        pairs = zip(ids[x].tolist(), ids[y].tolist(), strict=True)
-        ok &= np.array([pair not in banned for pair in pairs], bool)
+        ok &= ~_pair_mask(ids[x], ids[y], forbid)
     x, y, score = x[ok], y[ok], score[ok]
     if not len(x):
         return tracks

@@ -35,6 +35,7 @@ from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph
 from spamlabels.track.base import Tracker, _check_frames
 from spamlabels.track.postprocess import (
+    _pair_mask,
     cut_tracks,
     interpolate_tracks,
     smooth_tracks,
@@ -164,14 +165,10 @@ class SpamConfig:
         if self.stitch_seconds > 0 and len(out):
             ids = None if not forbid else {(int(out.id[p]), int(out.id[q])) for p, q in forbid}
             out = self.stitch(out, frame_rate, forbid=ids)
-        if out is tracks or self.min_track_len <= 1:
+        if out is tracks:
             return out
-        track_ids, lengths = np.unique(out.id, return_counts=True)
-        new = track_ids > tracks.id.max()  # pieces the cut made (a chain takes its first id)
-        drop = np.isin(out.id, track_ids[new & (lengths < self.min_track_len)])
-        if protect is not None:
-            drop &= ~np.isin(out.id, out.id[protect])
-        return out[~drop]
+        # only the pieces the cut made (ids above the input's; a chain takes its first id)
+        return _drop_short(out, self.min_track_len, protect, above=int(tracks.id.max()))
 
 
 @dataclass
@@ -451,12 +448,8 @@ class SpamTracker(Tracker):
             data={"det_index": np.flatnonzero(keep).astype(np.int64),
                   "provenance": np.full(int(keep.sum()), Provenance.PSEUDO, np.int8)},
         )  # fmt: skip
-        if cfg.min_track_len > 1 and len(out):
-            track_ids, lengths = np.unique(out.id, return_counts=True)
-            ok = np.isin(out.id, track_ids[lengths >= cfg.min_track_len])
-            if protect is not None:  # tracks holding a protected row stay, however short
-                ok |= np.isin(out.id, out.id[protect[out.data["det_index"]]])
-            out = out[ok]
+        kept = None if protect is None else protect[np.asarray(out.data["det_index"])]
+        out = _drop_short(out, cfg.min_track_len, kept)
         if linked is not None and len(linked) != len(dets):
             raise ValueError(f"linked has {len(linked)} rows, dets {len(dets)}")
         row = np.asarray(out.data["det_index"])
@@ -496,16 +489,27 @@ def _human_links(
     same = tracks.id[order[1:]] == tracks.id[order[:-1]]
     p, q = order[:-1][same], order[1:][same]
     a, b = row[p], row[q]
-    ok = np.zeros(len(p), bool)
-    if must:
-        must_set = {(int(x), int(y)) for x, y in must}
-        ok |= np.array([pair in must_set for pair in zip(a.tolist(), b.tolist(), strict=True)],
-                       bool)  # fmt: skip
+    ok = _pair_mask(a, b, must) if must else np.zeros(len(p), bool)
     if linked is not None:
         both = linked[a] & linked[b]
-        if cannot:
-            banned = {(int(x), int(y)) for x, y in cannot}
-            both &= np.array([pair not in banned for pair in zip(a.tolist(), b.tolist(),
-                                                                 strict=True)], bool)  # fmt: skip
-        ok |= both
+        ok |= (both & ~_pair_mask(a, b, cannot)) if cannot else both
     return set(zip(p[ok].tolist(), q[ok].tolist(), strict=True))
+
+
+def _drop_short(
+    tracks: Tracks, min_len: int, protect: NDArray[np.bool_] | None = None,
+    above: int | None = None,
+) -> Tracks:  # fmt: skip
+    """``tracks`` without its tracks of fewer than ``min_len`` rows (only those with an id
+    greater than ``above``, if given), except tracks holding a row of ``protect``
+    ``(len(tracks),)`` (e.g. a box an annotator accepted), which stay however short."""
+    if min_len <= 1 or not len(tracks):
+        return tracks
+    track_ids, lengths = np.unique(tracks.id, return_counts=True)
+    short = lengths < min_len
+    if above is not None:
+        short &= track_ids > above
+    drop = np.isin(tracks.id, track_ids[short])
+    if protect is not None:
+        drop &= ~np.isin(tracks.id, tracks.id[protect])
+    return tracks[~drop]
