@@ -8,7 +8,9 @@ temporal box smoothing (:func:`spamlabels.track.smooth_tracks` with
 ``SpamConfig.smooth_seconds`` or ``--smooth``), and stitching across short gaps first
 (:func:`spamlabels.track.stitch_tracks` with ``SpamConfig``'s stitching settings, or
 ``--stitch``), and cutting the links the tracks' own motion contradicts before that
-(:func:`spamlabels.track.cut_tracks` with ``SpamConfig``'s settings). SPAM's own ``track()``
+(:func:`spamlabels.track.cut_tracks` with ``SpamConfig``'s settings), and exchanging the
+tails of tracks whose motion says they swapped before that
+(:func:`spamlabels.track.swap_tracks`, ``SpamConfig``'s settings). SPAM's own ``track()``
 with its defaults gives the last row (same steps, same order).
 
     python benchmarks/postprocess_mot17.py --half val --out runs/postprocess_val.json
@@ -41,6 +43,7 @@ STEPS = (
     "interpolation+smoothing",
     "stitching+interpolation+smoothing",
     "cut+stitching+interpolation+smoothing",
+    "swap+cut+stitching+interpolation+smoothing",
 )
 
 
@@ -49,8 +52,10 @@ def _post(tracks: Tracks, step: str, smooth: float, stitch: float, fps: float) -
     if step == "none":
         return tracks
     if "stitching" in step:  # as the tracker: cut (or not), stitch, drop short new pieces
-        cut_iou = SpamConfig.cut_iou if step.startswith("cut") else 0.0
-        tracks = SpamConfig(stitch_seconds=stitch, cut_iou=cut_iou).relink(tracks, fps)
+        cut_iou = SpamConfig.cut_iou if "cut" in step else 0.0
+        swap = SpamConfig.swap_margin if step.startswith("swap") else 0.0
+        cfg = SpamConfig(stitch_seconds=stitch, cut_iou=cut_iou, swap_margin=swap)
+        tracks = cfg.relink(tracks, fps)
     out = interpolate_tracks(tracks)
     return smooth_tracks(out, smooth * fps) if step.endswith("smoothing") else out
 
@@ -91,7 +96,7 @@ def main() -> None:
                 size = (seq.info.im_width, seq.info.im_height)
                 tracker = SpamTracker(node_level=name == "spam-C", interpolate=False,
                                       smooth_seconds=0.0, stitch_seconds=0.0, cut_iou=0.0,
-                                      image_size=size)  # fmt: skip
+                                      swap_margin=0.0, image_size=size)  # fmt: skip
             tracks = tracker.track(dets, n, seq.info.frame_rate)
             raw[seq.name] = (seq.gt(args.half), tracks, n, seq.info.frame_rate)
         results[name] = {}

@@ -98,7 +98,7 @@ def main() -> None:
             # stitching: the links counted are the hierarchy's (the counts of
             # docs/benchmarks.md section 6 were made without any of them)
             "SPAM A": create_tracker("spam", node_level=False, image_size=size, smooth_seconds=0,
-                                     stitch_seconds=0, cut_iou=0,
+                                     stitch_seconds=0, cut_iou=0, swap_margin=0,
                                      interpolate=not args.no_interpolation).track(
                 dets[dets.score >= 0.6], n, fps),
         }  # fmt: skip

@@ -7,7 +7,13 @@ import pytest
 from factories import make_tracks
 
 from spamlabels.core import Tracks
-from spamlabels.track import cut_tracks, interpolate_tracks, smooth_tracks, stitch_tracks
+from spamlabels.track import (
+    cut_tracks,
+    interpolate_tracks,
+    smooth_tracks,
+    stitch_tracks,
+    swap_tracks,
+)
 from spamlabels.track.spam import SpamConfig
 
 
@@ -348,3 +354,137 @@ def test_cutting_matches_a_plain_loop_on_random_tracks():
         keys = out.id * 1000 + out.frame
         assert len(np.unique(keys)) == len(out)
     assert total > 30  # the draws do cut
+
+
+def _crossing(swap_at=None, frames=range(1, 21)):
+    """Walker R (y 0) moving right and walker L (y 10) moving left meet at frame 10 (boxes
+    overlap); with ``swap_at``, tracks 1 and 2 exchange walkers after that frame."""
+
+    def walker(fs, tid, y, x0, speed):
+        w = _walker(fs, tid, x0=x0, speed=speed)
+        return w.replace(xywh=w.xywh + np.array([0.0, y, 0.0, 0.0]))
+
+    fs = list(frames)
+    if swap_at is None:
+        return Tracks.merge([walker(fs, 1, 0.0, 0.0, 4.0), walker(fs, 2, 10.0, 80.0, -4.0)])
+    pre, post = [f for f in fs if f <= swap_at], [f for f in fs if f > swap_at]
+    return Tracks.merge(
+        [
+            walker(pre, 1, 0.0, 0.0, 4.0),
+            walker(post, 1, 10.0, 80.0, -4.0),
+            walker(pre, 2, 10.0, 80.0, -4.0),
+            walker(post, 2, 0.0, 0.0, 4.0),
+        ]
+    )
+
+
+def test_swapping_exchanges_the_tails_of_two_tracks_that_crossed():
+    swapped = _crossing(swap_at=10)
+    out = swap_tracks(swapped, window=5, margin=0.3)
+    np.testing.assert_array_equal(out.frame, swapped.frame)  # same rows, same order
+    np.testing.assert_array_equal(out.xywh, swapped.xywh)
+    assert set(np.unique(out.id)) == {1, 2}
+    for tid in (1, 2):  # each track is one walker again, and keeps its head
+        assert len(np.unique(out.xywh[out.id == tid, 1])) == 1
+    assert (out.xywh[out.id == 1, 1] == 0.0).all()
+    # the right pairing is left alone, as is anything with a margin above the gain
+    clean = _crossing()
+    np.testing.assert_array_equal(swap_tracks(clean, window=5).id, clean.id)
+    np.testing.assert_array_equal(swap_tracks(swapped, window=5, margin=2.0).id, swapped.id)
+    assert swap_tracks(swapped, margin=0.0) is swapped
+    # a link in keep (row positions, either order) is never broken: rows 9-10 of track 1
+    np.testing.assert_array_equal(swap_tracks(swapped, window=5, keep={(10, 9)}).id, swapped.id)
+    # nor is a forbidden pair made consecutive: track 1's row 9 -> track 2's row 30
+    np.testing.assert_array_equal(swap_tracks(swapped, window=5, forbid={(9, 30)}).id, swapped.id)
+
+
+def test_swapping_lets_a_track_that_ends_take_the_tail_it_continues():
+    # track 1 is walker R up to frame 10 and ends; track 2 is walker L up to frame 10, then
+    # (a wrong link) walker R: with ends as links to nothing, track 1 takes R's tail
+    r = _crossing()
+    right, left = r[r.id == 1], r[r.id == 2]
+    wrong = Tracks.merge(
+        [
+            right[right.frame <= 10],
+            left[left.frame <= 10],
+            right[right.frame > 10].replace(id=np.full(10, 2)),
+        ]
+    )
+    np.testing.assert_array_equal(swap_tracks(wrong, window=5).id, wrong.id)  # no ends: nothing
+    out = swap_tracks(wrong, window=5, end_frames=5)
+    for tid, y in ((1, 0.0), (2, 10.0)):
+        assert (out.xywh[out.id == tid, 1] == y).all()
+    assert (out.id == 1).sum() == 20 and (out.id == 2).sum() == 10
+    # a track end whose reach (5 frames) ends before the other track's link begins (frame 10)
+    # takes nothing
+    far = wrong[(wrong.id != 1) | (wrong.frame <= 2)]
+    np.testing.assert_array_equal(swap_tracks(far, window=2, end_frames=5).id, far.id)
+
+
+def test_swapping_checks_its_arguments_and_the_config():
+    t = _crossing(swap_at=10)
+    for kwargs, word in (({"window": 1}, "window"), ({"margin": 2.5}, "margin"),
+                         ({"min_cross": 1.0}, "min_cross"), ({"rounds": 0}, "rounds"),
+                         ({"end_frames": -1}, "end_frames")):  # fmt: skip
+        with pytest.raises(ValueError, match=word):
+            swap_tracks(t, **kwargs)
+    with pytest.raises(ValueError, match="two rows in one frame"):
+        swap_tracks(Tracks.merge([t, t]))
+    assert len(swap_tracks(t[np.zeros(len(t), bool)])) == 0
+    for bad in ({"swap_margin": -0.1}, {"swap_margin": 2.5}, {"swap_window": 1},
+                {"swap_end_seconds": -1.0}):  # fmt: skip
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            SpamConfig(**bad)
+    # relink with everything but the swap off: the swap alone repairs the crossing
+    cfg = SpamConfig(cut_iou=0.0, stitch_seconds=0.0, swap_window=5)
+    out = cfg.relink(t, frame_rate=30.0)
+    assert all(len(np.unique(out.xywh[out.id == k, 1])) == 1 for k in (1, 2))
+    off = SpamConfig(cut_iou=0.0, stitch_seconds=0.0, swap_margin=0.0)
+    assert off.relink(t, frame_rate=30.0) is t
+
+
+def test_overlapping_rectangles_match_a_plain_loop():
+    from spamlabels.track.postprocess import _overlapping
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 7, 60):
+        lo = rng.integers(1, 30, n)
+        hi = lo + rng.integers(1, 6, n)
+        left = rng.uniform(0.0, 200.0, n).round(0)  # ties in both frame and x
+        right = left + rng.uniform(1.0, 40.0, n).round(0)
+
+        in_time = (lo[:, None] < hi[None, :]) & (lo[None, :] < hi[:, None])
+        in_x = (left[:, None] < right[None, :]) & (left[None, :] < right[:, None])
+        want = {(a, b) for a in range(n) for b in range(a + 1, n) if in_time[a, b] and in_x[a, b]}
+        p, q = _overlapping(lo, hi, left, right)
+        assert list(zip(p.tolist(), q.tolist(), strict=True)) == sorted(want)
+
+
+def test_swapping_random_tracks_keeps_rows_and_one_row_per_frame():
+    rng = np.random.default_rng(1)
+    # ten walkers on crossing straight lines, seen with gaps; tails swapped at random
+    parts = []
+    for k in range(10):
+        frames = np.sort(rng.choice(np.arange(1, 61), 45, replace=False))
+        w = _walker(frames, k + 1, x0=rng.uniform(0, 300), speed=rng.uniform(-4, 4))
+        parts.append(w.replace(xywh=w.xywh + np.array([0.0, rng.uniform(0, 30), 0.0, 0.0])))
+    t = Tracks.merge(parts)
+    mixed = t.id.copy()
+    for _ in range(8):
+        a, b = rng.choice(np.arange(1, 11), 2, replace=False)
+        f = rng.integers(10, 50)
+        ra, rb = (mixed == a) & (t.frame > f), (mixed == b) & (t.frame > f)
+        mixed[ra], mixed[rb] = b, a
+    swapped = t.replace(id=mixed)
+    out = swap_tracks(swapped, window=5, margin=0.3, end_frames=10)
+    np.testing.assert_array_equal(out.frame, swapped.frame)
+    np.testing.assert_array_equal(out.xywh, swapped.xywh)
+    assert set(np.unique(out.id)) <= set(np.unique(swapped.id))
+    key = out.id * 1000 + out.frame
+    assert len(np.unique(key)) == len(out)  # no track has two rows in one frame
+
+    # fewer tracks mix walkers than before (each walker is at one height, at one speed)
+    def mixed_tracks(tr):
+        return sum(len(np.unique(t.id[tr.id == k])) > 1 for k in np.unique(tr.id))
+
+    assert mixed_tracks(out) < mixed_tracks(swapped)

@@ -97,8 +97,11 @@ def test_ground_truth_clamps_reach_every_edge_level(scene):
             run_hierarchy(self.model, hierarchy, False, clamp_edges=clamp)
 
     torch.manual_seed(0)
+    # no exchange of tails (swap_margin): it judges by straight-line motion, and the scene's
+    # people may turn; this test is about the hierarchy's clamps
     tracker = Oracle(model=HierarchicalGNN(), weights=None, clip_length=64, interpolate=False,
-                     min_track_len=1, image_size=(info.im_width, info.im_height))  # fmt: skip
+                     min_track_len=1, swap_margin=0.0,
+                     image_size=(info.im_width, info.im_height))  # fmt: skip
     tracks = tracker.track(clean, info.seq_length, info.frame_rate)
     records = tracker.last_clips[0].hierarchy.records
     assert all(r.forced_edges is not None for r in records)
@@ -405,24 +408,36 @@ def test_assemble_stitches_tracks_unless_an_annotator_said_no():
     assert len(short.assemble(dets, [clip]).track_ids()) == 2
 
 
+def _swapped_walkers(speed, x_b, y_b):
+    """Walker A at y 0 moving right at ``speed`` px per frame, walker B at ``y_b`` moving left
+    from ``x_b``, frames 1-20 each; one clip whose hierarchy swapped them after frame 10 (rows
+    0-19: A, rows 20-39: B). Returns the detections and the clip."""
+    from spamlabels.core import Detections
+    from spamlabels.track.spam import ClipResult
+
+    f = np.r_[1:21, 1:21]
+    x = np.r_[speed * np.arange(1, 21), x_b - speed * np.arange(1, 21)]
+    y = np.r_[np.zeros(20), np.full(20, y_b)]
+    dets = Detections(frame=f, xywh=np.column_stack([x, y, np.full(40, 10.0), np.full(40, 20.0)]),
+                      score=np.full(40, 0.9))  # fmt: skip
+    ids = np.r_[np.zeros(10), np.ones(10), np.ones(10), np.zeros(10)].astype(int)
+    return dets, ClipResult(np.arange(40), _Clip(ids), (1, 20))
+
+
+def _pure(t):
+    """Every output track stays at one height (one walker)."""
+    return all(len(np.unique(t.xywh[t.id == k, 1])) == 1 for k in t.track_ids())
+
+
 def test_assemble_cuts_a_wrong_link_unless_an_annotator_linked_both_boxes():
     from spamlabels.core import Detections
     from spamlabels.track.spam import ClipResult, SpamTracker
 
-    # walker A at y 0 moving right, walker B at y 100 moving left, frames 1-20 each; the
-    # hierarchy swapped them at frame 11 (rows 0-19: A, rows 20-39: B)
-    f = np.r_[1:21, 1:21]
-    x = np.r_[3.0 * np.arange(1, 21), 300.0 - 3.0 * np.arange(1, 21)]
-    y = np.r_[np.zeros(20), np.full(20, 100.0)]
-    dets = Detections(frame=f, xywh=np.column_stack([x, y, np.full(40, 10.0), np.full(40, 20.0)]),
-                      score=np.full(40, 0.9))  # fmt: skip
-    ids = np.r_[np.zeros(10), np.ones(10), np.ones(10), np.zeros(10)].astype(int)
-    clip = ClipResult(np.arange(40), _Clip(ids), (1, 20))
+    # the walkers far apart (y 0 and 100): no exchange, the cut splits the wrong links
+    dets, clip = _swapped_walkers(3.0, 300.0, 100.0)
     tracker = SpamTracker(smooth_seconds=0.0)
     tracker.frame_rate = 30.0
-
-    def pure(t):  # every output track stays at one height
-        return all(len(np.unique(t.xywh[t.id == k, 1])) == 1 for k in t.track_ids())
+    pure = _pure
 
     out = tracker.assemble(dets, [clip])
     assert pure(out) and len(out.track_ids()) == 2  # cut, then each walker stitched
@@ -458,6 +473,26 @@ def test_assemble_cuts_a_wrong_link_unless_an_annotator_linked_both_boxes():
     assert len(off.assemble(dets, [clip]).track_ids()) == 2
 
 
+def test_assemble_exchanges_swapped_tails_unless_an_annotator_linked_them():
+    from spamlabels.track.spam import SpamTracker
+
+    # the walkers (y 0 and 10) cross at frame 10 with their boxes overlapping
+    dets, clip = _swapped_walkers(4.0, 84.0, 10.0)
+    pure = _pure
+
+    for cut in (0.0, 0.05):  # the exchange alone mends it, and so it does with the cut
+        tracker = SpamTracker(smooth_seconds=0.0, cut_iou=cut)
+        tracker.frame_rate = 30.0
+        out = tracker.assemble(dets, [clip])
+        assert pure(out) and len(out.track_ids()) == 2 and len(out) == 40
+        # the annotator checked these tracklets' identity: their links stay
+        kept = tracker.assemble(dets, [clip], linked=np.ones(40, bool))
+        assert not pure(kept) and len(kept.track_ids()) == 2
+    off = SpamTracker(smooth_seconds=0.0, cut_iou=0.0, swap_margin=0.0)
+    off.frame_rate = 30.0
+    assert not pure(off.assemble(dets, [clip]))
+
+
 def test_cli_stitches_bytetrack_across_a_gap_longer_than_its_buffer(tmp_path):
     from spamlabels.core import Detections
     from spamlabels.io import SeqInfo, write_mot, write_seqinfo
@@ -486,3 +521,9 @@ def test_cli_stitches_bytetrack_across_a_gap_longer_than_its_buffer(tmp_path):
     assert main(["track", str(seq), "--out", str(joined), "--stitch", "2", "--cut-iou", "0.05",
                  "--no-progress"]) == 0  # fmt: skip
     assert len(read_tracks(joined).track_ids()) == 1
+    # and so does the exchange of swapped tails (--swap-margin): one walker, nothing to swap
+    assert main(["track", str(seq), "--out", str(joined), "--stitch", "2", "--swap-margin",
+                 "0.3", "--no-progress"]) == 0  # fmt: skip
+    assert len(read_tracks(joined).track_ids()) == 1
+    with pytest.raises(SystemExit):
+        main(["track", str(seq), "--out", str(joined), "--swap-margin", "2.5"])

@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
     from spamlabels.cli.selftrain_cmd import add_selftrain_options
-    from spamlabels.cli.track_cmd import nonnegative_float, torch_device, unit_float
+    from spamlabels.cli.track_cmd import nonnegative_float, swap_margin, torch_device, unit_float
 
     p = sub.add_parser(
         "label",
@@ -93,6 +93,11 @@ def add_parser(sub: Any) -> None:
                    "either side meet the boxes across the link with a mean IoU below this, 0 = off "
                    "(default: SpamConfig.cut_iou); never a link the annotator set or one "
                    "inside tracklets they linked")  # fmt: skip
+    p.add_argument("--swap-margin", type=swap_margin, default=None, metavar="GAIN",
+                   help="first, exchange the tails of two tracks where straight lines through "
+                   "their boxes continue each other's tracks better than their own by more than "
+                   "this (0-2), 0 = off (default: SpamConfig.swap_margin); never breaking a link "
+                   "the annotator set or one inside tracklets they linked")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: applied from "
                    "the start, never asked again; this run's budget comes on top")  # fmt: skip
@@ -137,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
         weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
-        cut_iou=args.cut_iou, answers=args.answers, device=args.device,
+        cut_iou=args.cut_iou, swap_margin=args.swap_margin, answers=args.answers,
+        device=args.device,
     )  # fmt: skip
     try:
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)

@@ -33,6 +33,14 @@ def unit_float(text: str) -> float:
     return value
 
 
+def swap_margin(text: str) -> float:
+    """argparse type: a number in [0, 2] (a gain in summed IoUs, ``SpamConfig.swap_margin``)."""
+    value = nonnegative_float(text)
+    if value > 2:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2], got {text!r}")
+    return value
+
+
 def _thresholds(text: str) -> float | tuple[float, ...]:
     """``0.45`` or one probability per edge level, ``0.5,0.5,0.45`` (last one repeated)."""
     try:
@@ -174,6 +182,16 @@ def add_parser(sub: Any) -> None:
         "SpamConfig.cut_iou for spam, off for the others)",
     )
     p.add_argument(
+        "--swap-margin",
+        type=swap_margin,
+        default=None,
+        metavar="GAIN",
+        help="first, exchange the tails of two tracks where straight lines through their boxes "
+        "before and after continue each other's tracks better than their own by more than this "
+        "(gain in summed IoUs, 0-2), 0 = off (default: SpamConfig.swap_margin for spam, off "
+        "for the others)",
+    )
+    p.add_argument(
         "--interpolate",
         action="store_true",
         help="fill gaps inside tracks by linear interpolation (spam always does; for the others "
@@ -225,19 +243,21 @@ def run(args: argparse.Namespace) -> int:
             if getattr(args, key) is not None:
                 kwargs[key] = getattr(args, key)
         post = {"smooth_seconds": args.smooth, "stitch_seconds": args.stitch,
-                "cut_iou": args.cut_iou}  # fmt: skip
+                "cut_iou": args.cut_iou, "swap_margin": args.swap_margin}  # fmt: skip
         kwargs.update({k: v for k, v in post.items() if v is not None})
     tracker = create_tracker(args.tracker, **kwargs)
     t0 = time.perf_counter()
     tracks = tracker.track(
         dets, seq_length=n, frame_rate=seq.info.frame_rate, progress=not args.no_progress
     )
-    if args.tracker != "spam" and (args.interpolate or args.smooth or args.stitch or args.cut_iou):
+    relink = args.cut_iou or args.stitch or args.swap_margin
+    if args.tracker != "spam" and (args.interpolate or args.smooth or relink):
         from spamlabels.track import interpolate_tracks, smooth_tracks
         from spamlabels.track.spam import SpamConfig
 
-        if args.cut_iou or args.stitch:
-            cfg = SpamConfig(stitch_seconds=args.stitch or 0.0, cut_iou=args.cut_iou or 0.0)
+        if relink:
+            cfg = SpamConfig(stitch_seconds=args.stitch or 0.0, cut_iou=args.cut_iou or 0.0,
+                             swap_margin=args.swap_margin or 0.0)  # fmt: skip
             tracks = cfg.relink(tracks, seq.info.frame_rate)
         if args.interpolate:
             tracks = interpolate_tracks(tracks)

@@ -108,6 +108,12 @@ class LabelJob:
             (``SpamConfig.cut_iou``; ``None``: its default, 0: off); never a link the
             annotator set, nor one between two boxes of tracklets whose identity they checked
             (unless they said the two are not consecutive).
+        swap_margin: the tracker's exchange of the tails of tracks whose motion says they
+            swapped (``SpamConfig.swap_margin``; ``None``: its default, 0: off); never
+            breaking a link the annotator vouched for (one they set, or between two boxes of
+            tracklets whose identity they checked, unless they said the two are not
+            consecutive), nor making two boxes they said are not consecutive consecutive boxes
+            of one track.
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
             applied from the start and never asked again (clicks of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,
@@ -128,6 +134,7 @@ class LabelJob:
     smooth_seconds: float | None = None
     stitch_seconds: float | None = None
     cut_iou: float | None = None
+    swap_margin: float | None = None
     answers: str | Path | None = None
     device: str = "cpu"
 
@@ -350,7 +357,7 @@ def run_label_job(
     clicks = parse_budget(job.budget, full)
     kwargs: dict[str, Any] = {"node_level": job.node_level, "device": job.device}
     post = {"smooth_seconds": job.smooth_seconds, "stitch_seconds": job.stitch_seconds,
-            "cut_iou": job.cut_iou}  # fmt: skip
+            "cut_iou": job.cut_iou, "swap_margin": job.swap_margin}  # fmt: skip
     kwargs.update({k: v for k, v in post.items() if v is not None})
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
@@ -372,6 +379,7 @@ def run_label_job(
         "smooth_seconds": tracker.config.smooth_seconds,
         "stitch_seconds": tracker.config.stitch_seconds,
         "cut_iou": tracker.config.cut_iou,
+        "swap_margin": tracker.config.swap_margin,
         "weights": str(job.weights) if job.weights else "shipped",
         "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip

@@ -8,6 +8,7 @@ from spamlabels.track.postprocess import (
     interpolate_tracks,
     smooth_tracks,
     stitch_tracks,
+    swap_tracks,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "linear_assignment",
     "smooth_tracks",
     "stitch_tracks",
+    "swap_tracks",
 ]

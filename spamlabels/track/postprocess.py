@@ -1,10 +1,11 @@
-"""Offline post-processing of finished tracks: cutting links that motion contradicts, stitching
-across short gaps, gap interpolation and temporal box smoothing.
+"""Offline post-processing of finished tracks: exchanging the tails of two tracks where motion says
+they swapped, cutting links that motion contradicts, stitching across short gaps, gap
+interpolation and temporal box smoothing.
 
 All work on any :class:`~spamlabels.core.Tracks` (one row per track and frame), whichever
 tracker made them; :class:`~spamlabels.track.spam.SpamTracker` applies them as its last steps,
-in this order (``SpamConfig.cut_iou``, ``SpamConfig.stitch_seconds``, ``SpamConfig.interpolate``,
-``SpamConfig.smooth_seconds``).
+in this order (``SpamConfig.swap_margin``, ``SpamConfig.cut_iou``,
+``SpamConfig.stitch_seconds``, ``SpamConfig.interpolate``, ``SpamConfig.smooth_seconds``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "interpolate_tracks",
     "smooth_tracks",
     "stitch_tracks",
+    "swap_tracks",
 ]
 
 
@@ -56,6 +58,36 @@ def _pair_mask(
     """``(K,)`` whether each ``(a[k], b[k])`` is one of ``pairs`` (in that order)."""
     known = {(int(p), int(q)) for p, q in pairs}
     return np.array([pair in known for pair in zip(a.tolist(), b.tolist(), strict=True)], bool)
+
+
+def _either(
+    a: NDArray[np.int64], b: NDArray[np.int64], pairs: Collection[tuple[int, int]]
+) -> NDArray[np.bool_]:
+    """``(K,)`` whether ``(a[k], b[k])`` is one of ``pairs`` in either order."""
+    return _pair_mask(a, b, pairs) | _pair_mask(b, a, pairs)
+
+
+def _ranges(first: NDArray[np.int64], count: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``(count.sum(),)`` the ranges ``first[k], ..., first[k] + count[k] - 1`` one after the
+    other (``count >= 0``)."""
+    return np.repeat(first - (np.cumsum(count) - count), count) + np.arange(count.sum())
+
+
+def _centres(xywh: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(n, 2)`` box centres of ``(n, 4)`` xywh boxes (pixels)."""
+    return xywh[:, :2] + xywh[:, 2:] / 2
+
+
+def _sides(
+    start: NDArray[np.int64], pre: NDArray[np.int64], end: NDArray[np.int64],
+    post: NDArray[np.int64], window: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_]]:  # fmt: skip
+    """The rows that give a link's motion in a table sorted by track and frame: ``lo:pre + 1``
+    (at most ``window`` rows up to the row before the link, not before ``start``, the first row
+    of its track) and ``post:hi`` (at most ``window`` from the row after it, before ``end``),
+    and whether each side has at least two rows."""
+    lo, hi = np.maximum(start, pre + 1 - window), np.minimum(end, post + window)
+    return lo, hi, pre + 1 - lo >= 2, hi - post >= 2
 
 
 def _fit_lines(
@@ -171,20 +203,19 @@ def cut_tracks(
     start_of = np.repeat(starts, ends - starts)
     end_of = np.repeat(ends, ends - starts)
     i = np.flatnonzero(t.id[1:] == t.id[:-1])  # link between rows i and i + 1
-    lo, hi = np.maximum(start_of[i], i + 1 - window), np.minimum(end_of[i], i + 1 + window)
-    two = (i + 1 - lo >= 2) & (hi - i - 1 >= 2)  # at least two rows on each side
+    lo, hi, before, after = _sides(start_of[i], i, end_of[i], i + 1, window)
+    two = before & after  # at least two rows on each side
     i, lo, hi = i[two], lo[two], hi[two]
     if not len(i):
         return tracks
-    centre = t.xywh[:, :2] + t.xywh[:, 2:] / 2
+    centre = _centres(t.xywh)
     a_x, b_x = _fit_lines(t.frame, centre, lo, i + 1, t.frame[i])
     a_y, b_y = _fit_lines(t.frame, centre, i + 1, hi, t.frame[i + 1])
     gap = (t.frame[i + 1] - t.frame[i]).astype(float)
     score = _carry_score(a_x, b_x, t.xywh[i], a_y, b_y, t.xywh[i + 1], gap)
     cut = i[score < min_iou]
     if keep and len(cut):
-        p, q = order[cut], order[cut + 1]
-        cut = cut[~(_pair_mask(p, q, keep) | _pair_mask(q, p, keep))]
+        cut = cut[~_either(order[cut], order[cut + 1], keep)]
     if not len(cut):
         return tracks
     piece = np.zeros(len(t), np.int64)
@@ -195,6 +226,188 @@ def cut_tracks(
     out_id = tracks.id.copy()
     out_id[order] = new
     return tracks.replace(id=out_id)
+
+
+def _overlapping(
+    lo: NDArray[np.int64], hi: NDArray[np.int64], left: NDArray[np.float64],
+    right: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # fmt: skip
+    """Every unordered pair ``(a, b)``, ``a < b``, of the rectangles ``[lo, hi) x [left,
+    right)`` (frames, each interval non-empty; pixels) that overlap, once each. Vectorised:
+    each rectangle is laid out over its frames, and within a frame one searchsorted on the
+    left edges finds the rectangles starting inside another (as :func:`stitch_tracks`'
+    candidates), so the work grows with the (pair, shared frame) combinations that overlap,
+    not with all pairs of a frame."""
+    if not len(lo):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    span = hi - lo
+    item = np.repeat(np.arange(len(lo)), span)
+    frame = _ranges(lo, span) - lo.min()  # relative: keys keep their precision
+    x0 = float(left.min())
+    scale = float(right.max() - x0) + 1.0
+    start = frame * scale + (left[item] - x0)  # frame-major, then x
+    end = start + (right - left)[item]
+    by = np.argsort(start, kind="stable")
+    stop = np.searchsorted(start[by], end[by], side="left")
+    count = np.maximum(stop - np.arange(len(by)) - 1, 0)
+    a = np.repeat(np.arange(len(by)), count)
+    b = _ranges(np.arange(len(by)) + 1, count)
+    p, q = item[by[a]], item[by[b]]
+    n = len(lo)
+    key = np.sort(np.minimum(p, q) * n + np.maximum(p, q))  # a pair meets in several frames
+    key = key[np.r_[True, key[1:] != key[:-1]][: len(key)] & (key // n != key % n)]
+    return key // n, key % n
+
+
+def swap_tracks(
+    tracks: Tracks, window: int = 10, margin: float = 0.3, end_frames: int = 0,
+    min_cross: float = 0.1, rounds: int = 5, keep: Collection[tuple[int, int]] | None = None,
+    forbid: Collection[tuple[int, int]] | None = None,
+) -> Tracks:  # fmt: skip
+    """Exchange the tails of two tracks where their own motion says the identities swapped.
+
+    For two links, ``A``: rows ``i -> i + 1`` of one track and ``B``: rows ``j -> j + 1`` of
+    another, whose frame intervals ``[frame_i, frame_i+1)`` overlap, straight lines are fitted
+    to the centres of the ``window`` rows before and after each link (as :func:`cut_tracks`)
+    and each "before" line is carried onto each "after" piece (the score :func:`stitch_tracks`
+    gives two tracks). Where the crossed pairing scores better than the tracks' own by more
+    than ``margin`` (the gain: the sum of the two crossed scores minus the sum of the two own
+    ones, each score in [0, 1]), the two tracks exchange everything
+    after the later of ``frame_i``, ``frame_j``. Only links with at least two rows on each
+    side count, and only pairs whose crossed links are plausible (a box before one link and
+    one after the other overlap with IoU > ``min_cross``). With ``end_frames`` > 0 the last
+    row of a track also counts as a link to nothing over the next ``end_frames`` frames (and
+    its first row as one from nothing over the previous ``end_frames``): a track that ends
+    then takes another's tail where that tail continues it better than its own head does
+    (the other track then ends there), and a track that starts takes another's head. Such a
+    pair needs only the other track's link to begin within ``end_frames`` of the end (start):
+    the link made may span a longer gap, up to the other link's own, and is scored by the
+    same carried lines. Exchanges are made greedily by score gain, each track
+    in at most one per round, for up to ``rounds`` rounds (until none is left). Comes before
+    :func:`cut_tracks` in ``SpamConfig.relink`` (MOT17: docs/benchmarks.md section 6,
+    "Exchanging the tails of swapped tracks").
+
+    Args:
+        tracks: input tracks (one row per track and frame; boxes in pixels).
+        window: rows on each side of a link that give the motion (>= 2).
+        margin: an exchange must gain more than this, in [0, 2]; 0 returns ``tracks``.
+        end_frames: how far (frames) a track's end or start reaches as a link to nothing;
+            0 = only links between two rows.
+        min_cross: smallest IoU of the plausibility test, in [0, 1).
+        rounds: most rounds of exchanges (>= 1).
+        keep: pairs ``(i, j)`` of rows of ``tracks`` (positions, either order) whose link is
+            never broken (e.g. a link an annotator set).
+        forbid: pairs ``(a, b)`` of rows of ``tracks`` (``a`` the earlier) that must not
+            become consecutive rows of one track (e.g. an annotator said they are not).
+
+    Returns:
+        The same rows (same order) with the ids after each exchange point exchanged.
+    """
+    if window < 2:
+        raise ValueError(f"window must be >= 2, got {window}")
+    if not 0.0 <= margin <= 2.0:
+        raise ValueError(f"margin must be in [0, 2], got {margin}")
+    if not 0.0 <= min_cross < 1.0:
+        raise ValueError(f"min_cross must be in [0, 1), got {min_cross}")
+    if rounds < 1 or end_frames < 0:
+        raise ValueError(f"rounds must be >= 1 and end_frames >= 0, got {rounds}, {end_frames}")
+    if margin <= 0 or len(tracks) == 0:
+        return tracks
+    out = tracks
+    changed = None  # after the first round only pairs with a changed track can gain
+    for _ in range(rounds):
+        new_id = _swap_round(out, window, margin, end_frames, min_cross, keep, forbid, changed)
+        if new_id is None:
+            break
+        moved = new_id != out.id  # a track that only gained a tail keeps its rows' ids
+        changed = np.unique(np.r_[out.id[moved], new_id[moved]])
+        out = out.replace(id=new_id)
+    return out
+
+
+def _swap_round(
+    tracks: Tracks, window: int, margin: float, end_frames: int, min_cross: float,
+    keep: Collection[tuple[int, int]] | None, forbid: Collection[tuple[int, int]] | None,
+    changed: NDArray[np.int64] | None = None,
+) -> NDArray[np.int64] | None:  # fmt: skip
+    """One round of :func:`swap_tracks`: the new ids ``(len(tracks),)``, or ``None`` when no
+    exchange gains more than ``margin``. With ``changed`` (track ids), only pairs of links
+    with at least one of them in such a track are looked at."""
+    order, t, starts, ends = _by_track(tracks)
+    n_rows = ends - starts
+    track_of = np.repeat(np.arange(len(starts)), n_rows)
+    i = np.flatnonzero(t.id[1:] == t.id[:-1])  # link between sorted rows i and i + 1
+    if keep:
+        i = i[~_either(order[i], order[i + 1], keep)]
+    none = np.full(0, -1, np.int64)
+    last, first = ends[n_rows >= 2] - 1, starts[n_rows >= 2]
+    if not end_frames:
+        last, first = none, none
+    pre = np.concatenate([i, last, np.full(len(first), -1)])  # last row before the link (-1: none)
+    post = np.concatenate([i + 1, np.full(len(last), -1), first])  # first row after it
+    has_pre, has_post = pre >= 0, post >= 0
+    pr, po = np.where(has_pre, pre, post), np.where(has_post, post, pre)  # valid rows
+    lo, hi, before, after = _sides(starts[track_of[pr]], pr, ends[track_of[po]], po, window)
+    ok = (~has_pre | before) & (~has_post | after)
+    has_pre, has_post, pr, po, lo, hi = has_pre[ok], has_post[ok], pr[ok], po[ok], lo[ok], hi[ok]
+    f0 = np.where(has_pre, t.frame[pr], t.frame[po] - end_frames)
+    f1 = np.where(has_post, t.frame[po], t.frame[pr] + end_frames)
+    # a crossed link needs a box before one link to overlap one after the other: the pair's
+    # x ranges (both boxes of each link) overlap
+    x, w = t.xywh[:, 0], t.xywh[:, 2]
+    p, q = _overlapping(f0, f1, np.minimum(x[pr], x[po]), np.maximum(x[pr] + w[pr], x[po] + w[po]))
+    real = has_pre & has_post
+    sel = (real[p] | real[q]) & (track_of[pr[p]] != track_of[pr[q]])
+    if changed is not None:
+        sel &= np.isin(t.id[pr[p]], changed) | np.isin(t.id[pr[q]], changed)
+    p, q = p[sel], q[sel]
+    xyxy = xywh_to_xyxy(t.xywh)
+    cross = np.maximum(
+        np.where(has_pre[p] & has_post[q], box_iou_pairs(xyxy[pr[p]], xyxy[po[q]]), 0.0),
+        np.where(has_pre[q] & has_post[p], box_iou_pairs(xyxy[pr[q]], xyxy[po[p]]), 0.0),
+    )
+    # exchange point: after the later "before" row, and every "after" row must follow it
+    at = np.maximum(np.where(has_pre[p], t.frame[pr[p]], np.iinfo(np.int64).min),
+                    np.where(has_pre[q], t.frame[pr[q]], np.iinfo(np.int64).min))  # fmt: skip
+    after = np.minimum(np.where(has_post[p], t.frame[po[p]], np.iinfo(np.int64).max),
+                       np.where(has_post[q], t.frame[po[q]], np.iinfo(np.int64).max))  # fmt: skip
+    sel = (cross > min_cross) & (at < after)
+    if forbid:
+        for x, y in ((p, q), (q, p)):  # the new links: before x -> after y
+            both = has_pre[x] & has_post[y]
+            sel &= ~(both & _pair_mask(order[pr[x]], order[po[y]], forbid))
+    p, q, at = p[sel], q[sel], at[sel]
+    if not len(p):
+        return None
+    centre = _centres(t.xywh)
+    a_pre, b_pre = _fit_lines(t.frame, centre, lo, pr + 1, t.frame[pr])
+    a_post, b_post = _fit_lines(t.frame, centre, po, hi, t.frame[po])
+
+    def carry(x: NDArray[np.int64], y: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Score of "before" of ``x`` continued by "after" of ``y`` (0 where one is none)."""
+        gap = (t.frame[po[y]] - t.frame[pr[x]]).astype(float)
+        score = _carry_score(a_pre[x], b_pre[x], t.xywh[pr[x]], a_post[y], b_post[y],
+                             t.xywh[po[y]], gap)  # fmt: skip
+        return np.where(has_pre[x] & has_post[y] & (gap > 0), score, 0.0)
+
+    gain = carry(p, q) + carry(q, p) - carry(p, p) - carry(q, q)
+    good = np.flatnonzero(gain > margin)
+    if not len(good):
+        return None
+    new = t.id.copy()
+    used: set[int] = set()
+    for k in good[np.argsort(-gain[good], kind="stable")].tolist():
+        ta, tb = int(track_of[pr[p[k]]]), int(track_of[pr[q[k]]])
+        if ta in used or tb in used:
+            continue
+        used.update((ta, tb))
+        rows_a = np.arange(starts[ta], ends[ta])
+        rows_b = np.arange(starts[tb], ends[tb])
+        tail_a, tail_b = rows_a[t.frame[rows_a] > at[k]], rows_b[t.frame[rows_b] > at[k]]
+        new[tail_a], new[tail_b] = t.id[starts[tb]], t.id[starts[ta]]
+    out_id = tracks.id.copy()
+    out_id[order] = new
+    return out_id
 
 
 def stitch_tracks(
@@ -236,7 +449,7 @@ def stitch_tracks(
     order, t, starts, ends = _by_track(tracks)
     frame, tid, xywh = t.frame, t.id, t.xywh
     ids, first, last = tid[starts], frame[starts], frame[ends - 1]
-    centre = xywh[:, :2] + xywh[:, 2:] / 2
+    centre = _centres(xywh)
     a_end, b_end = _end_lines(frame, centre, starts, ends, window, at_end=True)
     a_start, b_start = _end_lines(frame, centre, starts, ends, window, at_end=False)
     # candidate pairs: x ends, y starts within (last[x], last[x] + max_gap]
@@ -246,7 +459,7 @@ def stitch_tracks(
     x = np.repeat(np.arange(len(ids)), hi - lo)
     if not len(x):
         return tracks
-    y = by_start[np.concatenate([np.arange(s, e) for s, e in zip(lo, hi, strict=True)])]
+    y = by_start[_ranges(lo, hi - lo)]
     gap = (first[y] - last[x]).astype(float)
     score = _carry_score(a_end[x], b_end[x], xywh[ends[x] - 1], a_start[y], b_start[y],
                          xywh[starts[y]], gap)  # fmt: skip
@@ -289,9 +502,9 @@ def interpolate_tracks(tracks: Tracks, max_gap: int = 0) -> Tracks:
         return tracks
     counts = gap[idx]
     left = np.repeat(idx, counts)
-    step = np.concatenate([np.arange(1, c + 1) for c in counts])
+    step = _ranges(np.ones(len(counts), np.int64), counts)
     alpha = (step / np.repeat(counts + 1, counts))[:, None]
-    c = t.xywh[:, :2] + t.xywh[:, 2:] / 2
+    c = _centres(t.xywh)
     wh = t.xywh[:, 2:]
     c_new = c[left] * (1 - alpha) + c[left + 1] * alpha
     wh_new = wh[left] * (1 - alpha) + wh[left + 1] * alpha

@@ -40,6 +40,7 @@ from spamlabels.track.postprocess import (
     interpolate_tracks,
     smooth_tracks,
     stitch_tracks,
+    swap_tracks,
 )
 
 __all__ = [
@@ -82,6 +83,20 @@ class SpamConfig:
     section 6); on synthetic scenes 0.5 is as good."""
     min_track_len: int = 2
     """Tracks with fewer detections are dropped."""
+    swap_margin: float = 0.3
+    """First of the relinking steps: exchange the tails of two tracks where straight lines
+    through the ``swap_window`` boxes before and after their links continue each other's
+    tracks better than their own, by more than this (the crossed pair of mean IoUs summed minus
+    the own pair summed, in [0, 2];
+    :func:`~spamlabels.track.postprocess.swap_tracks`; 0 = off). A track's end (start) also
+    counts as a link to nothing over the next (previous) ``swap_end_seconds``. 0.3 with
+    ``swap_window`` 10 and 1 s: chosen on the MOT17 YOLOX and FRCNN *train* halves together
+    (docs/benchmarks.md section 6, "Exchanging the tails of swapped tracks")."""
+    swap_window: int = 10
+    """Boxes on each side of a link that give the motion for :attr:`swap_margin`."""
+    swap_end_seconds: float = 1.0
+    """How far a track's end or start reaches as a link to nothing for :attr:`swap_margin`
+    (0 = links between two boxes only)."""
     cut_iou: float = 0.05
     """Before stitching, cut a link between consecutive boxes of a track where straight lines
     through the ``cut_window`` boxes on either side, carried across the link, meet the boxes
@@ -138,6 +153,12 @@ class SpamConfig:
             raise ValueError(f"cut_iou must be in [0, 1], got {self.cut_iou}")
         if self.cut_window < 2:
             raise ValueError(f"cut_window must be >= 2, got {self.cut_window}")
+        if not 0.0 <= self.swap_margin <= 2.0:
+            raise ValueError(f"swap_margin must be in [0, 2], got {self.swap_margin}")
+        if self.swap_window < 2:
+            raise ValueError(f"swap_window must be >= 2, got {self.swap_window}")
+        if not (self.swap_end_seconds >= 0.0 and np.isfinite(self.swap_end_seconds)):
+            raise ValueError(f"swap_end_seconds must be >= 0, got {self.swap_end_seconds}")
 
     def stitch(
         self, tracks: Tracks, frame_rate: float, forbid: Collection[tuple[int, int]] | None = None
@@ -152,7 +173,10 @@ class SpamConfig:
         self, tracks: Tracks, frame_rate: float, forbid: Collection[tuple[int, int]] | None = None,
         keep: Collection[tuple[int, int]] | None = None, protect: NDArray[np.bool_] | None = None,
     ) -> Tracks:  # fmt: skip
-        """``tracks`` (any tracker's) cut where their own motion contradicts a link
+        """``tracks`` (any tracker's) with the tails of swapped tracks exchanged
+        (:func:`~spamlabels.track.postprocess.swap_tracks` with ``swap_margin`` /
+        ``swap_window`` / ``swap_end_seconds``; never breaking a link in ``keep`` nor making
+        a pair in ``forbid`` consecutive), cut where their own motion contradicts a link
         (:func:`~spamlabels.track.postprocess.cut_tracks` with ``cut_iou`` / ``cut_window``;
         never a link in ``keep``), then stitched across short gaps (:meth:`stitch`; never
         directly joining the tracks that hold the two rows of a pair in ``forbid``); pieces the
@@ -160,6 +184,10 @@ class SpamConfig:
         hold a row of ``protect`` ``(len(tracks),)``. ``forbid`` and ``keep`` are pairs of row
         positions in ``tracks``. Every step off (0) returns ``tracks``."""
         out = tracks
+        if self.swap_margin > 0 and len(out):
+            end = round(self.swap_end_seconds * frame_rate)
+            out = swap_tracks(out, self.swap_window, self.swap_margin, end_frames=end, keep=keep,
+                              forbid=forbid)  # fmt: skip
         if self.cut_iou > 0 and len(out):
             out = cut_tracks(out, self.cut_window, self.cut_iou, keep=keep)
         if self.stitch_seconds > 0 and len(out):
@@ -395,7 +423,9 @@ class SpamTracker(Tracker):
         clips by Hungarian matching on the detections they share (each clip decides the frames
         from the middle of its overlap with the previous one on), drop the rows in ``drop``
         ``(n,)`` (e.g. rejected by an annotator), drop tracks shorter than ``min_track_len``
-        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator), cut
+        unless they hold a row of ``protect`` ``(n,)`` (e.g. accepted by an annotator),
+        exchange the tails of tracks whose motion says they swapped (``swap_margin``), never
+        breaking a link the cut keeps below nor making a pair of ``cannot`` consecutive, cut
         links the tracks' own motion contradicts (``cut_iou``) except a pair of ``must``
         (rows ``(a, b)`` of ``dets`` an annotator linked) or two rows of ``linked`` ``(n,)``
         (e.g. of tracklets whose identity an annotator checked) that ``cannot`` does not hold,
@@ -459,7 +489,8 @@ class SpamTracker(Tracker):
         if cannot:
             forbid = {(int(pos_of[a]), int(pos_of[b])) for a, b in cannot
                       if pos_of[a] >= 0 and pos_of[b] >= 0}  # fmt: skip
-        vouched = _human_links(out, linked, must, cannot) if cfg.cut_iou > 0 else None
+        relinks = cfg.cut_iou > 0 or cfg.swap_margin > 0
+        vouched = _human_links(out, linked, must, cannot) if relinks else None
         out = cfg.relink(out, self.frame_rate, forbid=forbid, keep=vouched,
                          protect=None if protect is None else protect[row])  # fmt: skip
         if cfg.interpolate:
