@@ -85,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
           f"{len(dets)} candidate detections (conf {dets.score.min():.2f}..1)")  # fmt: skip
 
     print("[2/5] tracking with ByteTrack (official parameters, detections with conf >= 0.1), "
-          "then the same post-processing as SPAM's: links motion contradicts cut, tracks "
-          "stitched across short gaps, gaps interpolated, boxes smoothed")  # fmt: skip
+          "then the same post-processing as SPAM's: tails of swapped tracks exchanged, links "
+          "motion contradicts cut, tracks stitched across short gaps, gaps interpolated, boxes "
+          "smoothed")  # fmt: skip
     tracker = create_tracker("bytetrack")
     strong = dets[dets.score >= 0.1]
     fps = seq.info.frame_rate
