@@ -15,6 +15,10 @@ OPTIONS = (  # flag, SpamConfig field, metavar, the session it became a default
     ("--swap-margin", "swap_margin", "GAIN", "the session of 2026-12-05"),
 )
 
+POST_OFF = {field: 0.0 for _, field, _, _ in OPTIONS}
+"""``SpamConfig`` overrides that turn every post-processing step off (the raw tracks a script
+then post-processes itself; interpolation is a separate switch)."""
+
 
 def add_post_options(ap: argparse.ArgumentParser) -> None:
     """Add ``--smooth``, ``--stitch``, ``--cut-iou`` and ``--swap-margin`` to ``ap``."""

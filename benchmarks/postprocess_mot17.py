@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from post_options import POST_OFF
 
 from spamlabels.core import Tracks
 from spamlabels.eval import evaluate
@@ -95,8 +96,7 @@ def main() -> None:
             else:
                 size = (seq.info.im_width, seq.info.im_height)
                 tracker = SpamTracker(node_level=name == "spam-C", interpolate=False,
-                                      smooth_seconds=0.0, stitch_seconds=0.0, cut_iou=0.0,
-                                      swap_margin=0.0, image_size=size)  # fmt: skip
+                                      image_size=size, **POST_OFF)  # fmt: skip
             tracks = tracker.track(dets, n, seq.info.frame_rate)
             raw[seq.name] = (seq.gt(args.half), tracks, n, seq.info.frame_rate)
         results[name] = {}

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from post_options import POST_OFF
 
 from spamlabels.eval import evaluate
 from spamlabels.io import MOTSequence, atomic_write
@@ -105,8 +106,7 @@ def main() -> None:
             seq = MOTSequence.open(args.data / "train" / f"MOT17-{s}-{detector}")
             dets = seq.det(args.half)
             n, fps = seq.length(args.half), seq.info.frame_rate
-            tracker = SpamTracker(node_level=False, interpolate=False, smooth_seconds=0.0,
-                                  stitch_seconds=0.0, cut_iou=0.0, swap_margin=0.0,
+            tracker = SpamTracker(node_level=False, interpolate=False, **POST_OFF,
                                   image_size=(seq.info.im_width, seq.info.im_height))  # fmt: skip
             raw[seq.name] = (seq.gt(args.half), tracker.track(dets[dets.score >= 0.6], n, fps),
                              n, fps)  # fmt: skip

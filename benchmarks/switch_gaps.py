@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from post_options import POST_OFF
 
 from spamlabels.core import Tracks
 from spamlabels.eval import evaluate
@@ -97,8 +98,7 @@ def main() -> None:
             # no smoothing: it moves boxes, and so which person a box matches; no cutting or
             # stitching: the links counted are the hierarchy's (the counts of
             # docs/benchmarks.md section 6 were made without any of them)
-            "SPAM A": create_tracker("spam", node_level=False, image_size=size, smooth_seconds=0,
-                                     stitch_seconds=0, cut_iou=0, swap_margin=0,
+            "SPAM A": create_tracker("spam", node_level=False, image_size=size, **POST_OFF,
                                      interpolate=not args.no_interpolation).track(
                 dets[dets.score >= 0.6], n, fps),
         }  # fmt: skip

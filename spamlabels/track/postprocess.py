@@ -73,6 +73,15 @@ def _ranges(first: NDArray[np.int64], count: NDArray[np.int64]) -> NDArray[np.in
     return np.repeat(first - (np.cumsum(count) - count), count) + np.arange(count.sum())
 
 
+def _spans(
+    lo: NDArray[np.int64], hi: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every ``(k, j)`` with ``lo[k] <= j < hi[k]`` (none where ``hi[k] <= lo[k]``), as two
+    ``(K,)`` arrays in order of ``k``, then ``j``: the candidate pairs of a sorted search."""
+    count = np.maximum(hi - lo, 0)
+    return np.repeat(np.arange(len(lo)), count), _ranges(lo, count)
+
+
 def _centres(xywh: NDArray[np.float64]) -> NDArray[np.float64]:
     """``(n, 2)`` box centres of ``(n, 4)`` xywh boxes (pixels)."""
     return xywh[:, :2] + xywh[:, 2:] / 2
@@ -88,6 +97,21 @@ def _sides(
     and whether each side has at least two rows."""
     lo, hi = np.maximum(start, pre + 1 - window), np.minimum(end, post + window)
     return lo, hi, pre + 1 - lo >= 2, hi - post >= 2
+
+
+_Lines = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+
+def _side_lines(
+    frame: NDArray[np.int64], centre: NDArray[np.float64], pre: NDArray[np.int64],
+    post: NDArray[np.int64], lo: NDArray[np.int64], hi: NDArray[np.int64],
+) -> _Lines:  # fmt: skip
+    """:func:`_fit_lines` on both sides of links (rows of :func:`_sides`): through ``lo:pre +
+    1`` relative to ``pre``'s frame and through ``post:hi`` relative to ``post``'s frame.
+    Returns ``a_pre, b_pre, a_post, b_post``, each ``(K, 2)``."""
+    a_pre, b_pre = _fit_lines(frame, centre, lo, pre + 1, frame[pre])
+    a_post, b_post = _fit_lines(frame, centre, post, hi, frame[post])
+    return a_pre, b_pre, a_post, b_post
 
 
 def _fit_lines(
@@ -208,9 +232,7 @@ def cut_tracks(
     i, lo, hi = i[two], lo[two], hi[two]
     if not len(i):
         return tracks
-    centre = _centres(t.xywh)
-    a_x, b_x = _fit_lines(t.frame, centre, lo, i + 1, t.frame[i])
-    a_y, b_y = _fit_lines(t.frame, centre, i + 1, hi, t.frame[i + 1])
+    a_x, b_x, a_y, b_y = _side_lines(t.frame, _centres(t.xywh), i, i + 1, lo, hi)
     gap = (t.frame[i + 1] - t.frame[i]).astype(float)
     score = _carry_score(a_x, b_x, t.xywh[i], a_y, b_y, t.xywh[i + 1], gap)
     cut = i[score < min_iou]
@@ -248,10 +270,7 @@ def _overlapping(
     start = frame * scale + (left[item] - x0)  # frame-major, then x
     end = start + (right - left)[item]
     by = np.argsort(start, kind="stable")
-    stop = np.searchsorted(start[by], end[by], side="left")
-    count = np.maximum(stop - np.arange(len(by)) - 1, 0)
-    a = np.repeat(np.arange(len(by)), count)
-    b = _ranges(np.arange(len(by)) + 1, count)
+    a, b = _spans(np.arange(len(by)) + 1, np.searchsorted(start[by], end[by], side="left"))
     p, q = item[by[a]], item[by[b]]
     n = len(lo)
     key = np.sort(np.minimum(p, q) * n + np.maximum(p, q))  # a pair meets in several frames
@@ -339,10 +358,8 @@ def _swap_round(
     i = np.flatnonzero(t.id[1:] == t.id[:-1])  # link between sorted rows i and i + 1
     if keep:
         i = i[~_either(order[i], order[i + 1], keep)]
-    none = np.full(0, -1, np.int64)
-    last, first = ends[n_rows >= 2] - 1, starts[n_rows >= 2]
-    if not end_frames:
-        last, first = none, none
+    long = (n_rows >= 2) & (end_frames > 0)  # ends and starts as links to nothing
+    last, first = ends[long] - 1, starts[long]
     pre = np.concatenate([i, last, np.full(len(first), -1)])  # last row before the link (-1: none)
     post = np.concatenate([i + 1, np.full(len(last), -1), first])  # first row after it
     has_pre, has_post = pre >= 0, post >= 0
@@ -379,9 +396,7 @@ def _swap_round(
     p, q, at = p[sel], q[sel], at[sel]
     if not len(p):
         return None
-    centre = _centres(t.xywh)
-    a_pre, b_pre = _fit_lines(t.frame, centre, lo, pr + 1, t.frame[pr])
-    a_post, b_post = _fit_lines(t.frame, centre, po, hi, t.frame[po])
+    a_pre, b_pre, a_post, b_post = _side_lines(t.frame, _centres(t.xywh), pr, po, lo, hi)
 
     def carry(x: NDArray[np.int64], y: NDArray[np.int64]) -> NDArray[np.float64]:
         """Score of "before" of ``x`` continued by "after" of ``y`` (0 where one is none)."""
@@ -401,10 +416,10 @@ def _swap_round(
         if ta in used or tb in used:
             continue
         used.update((ta, tb))
-        rows_a = np.arange(starts[ta], ends[ta])
-        rows_b = np.arange(starts[tb], ends[tb])
-        tail_a, tail_b = rows_a[t.frame[rows_a] > at[k]], rows_b[t.frame[rows_b] > at[k]]
-        new[tail_a], new[tail_b] = t.id[starts[tb]], t.id[starts[ta]]
+        # each track's rows are in frame order: its tail is a slice
+        a0 = starts[ta] + np.searchsorted(t.frame[starts[ta] : ends[ta]], at[k], side="right")
+        b0 = starts[tb] + np.searchsorted(t.frame[starts[tb] : ends[tb]], at[k], side="right")
+        new[a0 : ends[ta]], new[b0 : ends[tb]] = t.id[starts[tb]], t.id[starts[ta]]
     out_id = tracks.id.copy()
     out_id[order] = new
     return out_id
@@ -456,10 +471,10 @@ def stitch_tracks(
     by_start = np.argsort(first, kind="stable")
     lo = np.searchsorted(first[by_start], last, side="right")
     hi = np.searchsorted(first[by_start], last + max_gap, side="right")
-    x = np.repeat(np.arange(len(ids)), hi - lo)
+    x, y = _spans(lo, hi)
     if not len(x):
         return tracks
-    y = by_start[_ranges(lo, hi - lo)]
+    y = by_start[y]
     gap = (first[y] - last[x]).astype(float)
     score = _carry_score(a_end[x], b_end[x], xywh[ends[x] - 1], a_start[y], b_start[y],
                          xywh[starts[y]], gap)  # fmt: skip

@@ -183,16 +183,13 @@ class SpamConfig:
         cut made that are still shorter than ``min_track_len`` are then dropped, unless they
         hold a row of ``protect`` ``(len(tracks),)``. ``forbid`` and ``keep`` are pairs of row
         positions in ``tracks``. Every step off (0) returns ``tracks``."""
-        out = tracks
-        if self.swap_margin > 0 and len(out):
-            end = round(self.swap_end_seconds * frame_rate)
-            out = swap_tracks(out, self.swap_window, self.swap_margin, end_frames=end, keep=keep,
-                              forbid=forbid)  # fmt: skip
-        if self.cut_iou > 0 and len(out):
-            out = cut_tracks(out, self.cut_window, self.cut_iou, keep=keep)
-        if self.stitch_seconds > 0 and len(out):
-            ids = None if not forbid else {(int(out.id[p]), int(out.id[q])) for p, q in forbid}
-            out = self.stitch(out, frame_rate, forbid=ids)
+        # each step returns its input as it is when off (0) or given no rows
+        end = round(self.swap_end_seconds * frame_rate)
+        out = swap_tracks(tracks, self.swap_window, self.swap_margin, end_frames=end, keep=keep,
+                          forbid=forbid)  # fmt: skip
+        out = cut_tracks(out, self.cut_window, self.cut_iou, keep=keep)
+        ids = None if not forbid else {(int(out.id[p]), int(out.id[q])) for p, q in forbid}
+        out = self.stitch(out, frame_rate, forbid=ids)
         if out is tracks:
             return out
         # only the pieces the cut made (ids above the input's; a chain takes its first id)
