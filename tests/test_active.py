@@ -20,6 +20,7 @@ from spamlabels.active import (
     TrackletQuery,
     binary_entropy,
     edge_node_uncertainty,
+    existence_uncertainty,
     fit_shares,
     full_cost,
     label_sequences,
@@ -294,10 +295,12 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     np.testing.assert_allclose(boxes[rows >= 0], dets.xywh[rows[rows >= 0]], atol=0.01)
     smoothed = np.loadtxt(out / f"{name}.txt", delimiter=",", ndmin=2)[:, 2:6]
     assert smoothed.shape == boxes.shape and not np.allclose(smoothed, boxes, atol=0.01)
-    # --stitch 0: the same detections, tracks not joined across gaps (so no boxes between them)
-    apart = tmp_path / "apart"
-    assert main(["label", str(seq_dir), "--budget", "2%", "--out", str(apart), "--stitch", "0",
-                 "--no-progress"]) == 0  # fmt: skip
+    # --stitch 0: the same detections, tracks not joined across gaps (so no boxes between them);
+    # the paper's order, as ours reviews whole final tracks, which stitching changes
+    together, apart = tmp_path / "together", tmp_path / "apart"
+    for d, stitch in ((together, "2"), (apart, "0")):
+        assert main(["label", str(seq_dir), "--budget", "2%", "--out", str(d), "--stitch", stitch,
+                     "--strategy", "paper", "--no-progress"]) == 0  # fmt: skip
     assert json.loads((apart / "effort.json").read_text())["settings"]["stitch_seconds"] == 0.0
 
     def det_rows(d):
@@ -305,7 +308,7 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
                 (d / f"{name}.provenance.csv").read_text().splitlines()[1:]]  # fmt: skip
         return np.sort(np.array(rows))
 
-    joined, kept_apart = det_rows(out), det_rows(apart)
+    joined, kept_apart = det_rows(together), det_rows(apart)
     np.testing.assert_array_equal(joined[joined >= 0], kept_apart[kept_apart >= 0])
     assert len(joined) > len(kept_apart)  # this scene has tracks to join
 
@@ -515,6 +518,93 @@ def test_rejecting_a_tracklet_keeps_boxes_accepted_one_by_one(scene):
     assert np.isin(accepted, rows).all()  # even where they end up alone (min_track_len 2)
     prov = res.tracks["s"].data["provenance"][np.isin(rows, accepted)]
     assert (prov == Provenance.HUMAN_ACCEPTED).all()
+
+
+def test_existence_uncertainty_is_the_entropy_of_the_mean_box_probability():
+    node = np.array([0, 0, 1, 1, 1, -1, 3])
+    p = np.array([0.2, 0.8, 0.9, 0.9, 0.9, 0.5, 1.0])
+    u = existence_uncertainty(node, p, 4)
+    np.testing.assert_allclose(u, [1.0, binary_entropy(0.9), 0.0, 0.0])  # 2: no box, 3: sure
+
+
+def _reviewed_session(scene, strategy="hierarchical", reject=True):
+    """A session run at budget 0 (GNN_node scored every box, nobody asked), ready to review."""
+    from spamlabels.active.labeler import _Session
+
+    task = _task(scene)
+    asked: list[TrackletQuery] = []
+
+    def on_tracklet(q: TrackletQuery) -> TrackletAnswer:
+        asked.append(q)
+        return TrackletAnswer(reject=reject)
+
+    ann = CallbackAnnotator(lambda q: NodeAnswer("reject"), on_tracklet)
+    session = _Session(_tracker(), [task], ann, STRATEGIES[strategy], 0)
+    levels = session.num_levels()
+    session.run(LevelBudget(0, [1.0 / levels] * levels))
+    return session, asked, levels
+
+
+def test_ours_reviews_whole_final_tracks_least_certain_first(scene):
+    session, asked, levels = _reviewed_session(scene)
+    before = session.results()["s"]
+    spent = session.review(levels, 5)
+    assert spent == 5 and len(asked) == 5
+    assert all(q.level == levels and q.num_candidates == 0 for q in asked)
+    # one question per final track, each the whole track (its real boxes, in time order)
+    rows = before.data["det_index"]
+    for q in asked:
+        ids = np.unique(before.id[np.isin(rows, q.dets)])
+        assert len(ids) == 1
+        own = rows[(before.id == ids[0]) & (rows >= 0)]
+        assert sorted(own) == sorted(q.dets)
+        assert (np.diff(session.tasks[0].dets.frame[q.dets]) >= 0).all()
+    u = [x.uncertainty for x in session.queries]
+    assert u == sorted(u, reverse=True) and u[0] > 0
+    after = session.results()["s"].data["det_index"]
+    assert not np.isin(np.concatenate([q.dets for q in asked]), after).any()  # rejected
+    assert all(q.review for q in asked)
+    # "keep" vouches neither for the identity nor for single boxes: nothing is recorded
+    session, asked, levels = _reviewed_session(scene, reject=False)
+    assert session.review(levels, 5) == 5 and len(asked) == 5
+    k = session.know[0]
+    assert not (k.linked.any() or k.accepted.any() or k.rejected.any())
+    np.testing.assert_array_equal(session.results()["s"].id, before.id)
+
+
+def test_the_oracle_reviews_a_track_by_existence_not_identity():
+    truth = {"s": SequenceTruth(np.array([1, 1, 2, 2, 3, -1, -1, -1]), np.zeros((8, 4)))}
+    oracle = OracleAnnotator(truth)
+    none = np.zeros(0, np.int64)
+
+    def review(dets, is_review=True):
+        q = TrackletQuery("s", 9, np.array(dets), 1, 9, none, none, none, none, none,
+                          np.zeros(0), review=is_review)  # fmt: skip
+        return oracle.answer_tracklet(q)
+
+    # three people, no majority identity: real boxes, so kept (the tracklet rule rejects it)
+    assert review([0, 1, 2, 3, 4]) == TrackletAnswer() and review([0, 1, 2, 3, 4], False).reject
+    assert review([0, 5, 6]).reject and review([0, 1, 5, 6]).reject  # half or more false
+    assert not review([0, 1, 2, 5]).reject
+    assert review([0, 1, 5]).clicks == 1 and review([5, 6]).clicks == 1
+
+
+def test_the_review_skips_tracks_a_human_vouched_for_and_only_ours_reviews(scene):
+    session, asked, levels = _reviewed_session(scene)
+    session.know[0].linked[:] = True  # every box's tracklet was kept by an annotator
+    assert session.review(levels, 50) == 0 and not asked
+    session, asked, levels = _reviewed_session(scene, "paper")
+    _, gt, _ = scene
+    truth = {"s": SequenceTruth.from_ground_truth(session.tasks[0].dets, gt)}
+    for name in ("paper", "hierarchical"):
+        # every click planned for the deep levels, which run out of questions: the rest is
+        # left past the last level
+        res = label_sequences(session.tasks, OracleAnnotator(truth), 300, tracker=_tracker(),
+                              strategy=name, split=(0, 0, 1), fit_split=False)  # fmt: skip
+        assert res.clicks <= 301
+        review = [q for q in res.queries if q.level == levels]
+        assert bool(review) == (name == "hierarchical")
+        assert all(q.answer in ("keep", "reject") for q in review)
 
 
 def test_knowledge_round_trips_through_json(scene):

@@ -50,7 +50,11 @@ from spamlabels.active.selection import (
     decision_entropy,
     ensemble_selection,
 )
-from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
+from spamlabels.active.uncertainty import (
+    binary_entropy,
+    edge_node_uncertainty,
+    existence_uncertainty,
+)
 
 __all__ = [
     "CLICKS_ACCEPT",
@@ -81,6 +85,7 @@ __all__ = [
     "decision_entropy",
     "edge_node_uncertainty",
     "ensemble_selection",
+    "existence_uncertainty",
     "fit_shares",
     "frame_based_cost",
     "frame_based_labels",

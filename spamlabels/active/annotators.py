@@ -103,6 +103,8 @@ class TrackletQuery:
         cand_start, cand_end: ``(C,)`` first and last frame of each candidate.
         cand_prob: ``(C,)`` the model's probability of the link (``nan``: the pruned graph
             has no such edge).
+        review: the question is only "is this a real object?" about a whole final track
+            (ours, after the last level; no candidates): reject, or keep (1 click either way).
     """
 
     sequence: str
@@ -116,6 +118,7 @@ class TrackletQuery:
     cand_start: NDArray[np.int64]
     cand_end: NDArray[np.int64]
     cand_prob: NDArray[np.float64]
+    review: bool = False
 
     @property
     def num_candidates(self) -> int:
@@ -198,6 +201,10 @@ class OracleAnnotator:
       (mostly false positives, or no majority) -> rejected. Else the predecessor is the
       candidate of the same identity that ends last, the successor the one that starts first
       (a candidate's identity is decided the same way); no such candidate -> no link.
+    * Review of a whole final track (``TrackletQuery.review``, "is this a real object?"):
+      rejected if at least half of its detections are false positives, else kept. (A track
+      that switches between people has no majority identity but shows real people: the
+      tracklet rule above would reject it and drop their boxes.)
 
     Args:
         truth: per sequence name, its :class:`SequenceTruth`.
@@ -225,6 +232,8 @@ class OracleAnnotator:
         """See the class docstring."""
         self.asked["tracklet"] += 1
         gid = self.truth[query.sequence].gt_id
+        if query.review:
+            return TrackletAnswer(reject=2 * int((gid[query.dets] < 0).sum()) >= len(query.dets))
         zero = np.zeros(len(query.dets), np.int64)
         me = int(majority_ids(gid[query.dets], zero, 1)[0])
         if me < 0:

@@ -9,6 +9,8 @@ once (one budget pool, spent where the uncertainty is highest)::
             at GNN_node the boxes it decides first)
         ask the annotator about the top nodes until the level's share B_k is spent
         clamp the answers (forced in or out), round, build level k + 1
+    ours: spend what the levels left on whole final tracks, the least certain to be a real
+        object first (reject the track, or keep it)
 
 What the annotator says is kept as facts about *detections*, so it holds in every clip that
 contains them (consecutive clips overlap) and at every later level: detections accepted,
@@ -39,7 +41,11 @@ from spamlabels.active.annotators import (
 )
 from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, fit_shares, split_levels
 from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
-from spamlabels.active.uncertainty import binary_entropy, edge_node_uncertainty
+from spamlabels.active.uncertainty import (
+    binary_entropy,
+    edge_node_uncertainty,
+    existence_uncertainty,
+)
 from spamlabels.core import Detections, Provenance, Tracks
 from spamlabels.graph import LevelGraph
 from spamlabels.track.spam import ClipResult, SpamTracker, score_graph
@@ -282,10 +288,14 @@ class _Session:
         self.queries: list[Query] = []
         self.clips: list[_Clip] = []
         self.per_task: list[list[ClipResult]] = []
+        # per sequence: sum and count of GNN_node's probability of each candidate over the
+        # clips that hold it (the review of final tracks reads their mean)
+        self.box_prob: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
         for i, t in enumerate(self.tasks):
             known = prior.get(t.name) if prior is not None else None
             fresh = HumanKnowledge.empty(t.dets)
             self.know.append(copy.deepcopy(known) if known is not None else fresh)
+            self.box_prob.append((np.zeros(len(t.dets)), np.zeros(len(t.dets))))
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
             made = self.tracker.make_clips(t.dets.replace(xywh=self.know[i].xywh), t.n_frames)
             self.per_task.append(made)
@@ -482,6 +492,9 @@ class _Session:
                 u[self._node_clamps(c) != 0] = 0.0
                 c.node_row = np.empty(g.num_nodes, np.int64)
                 c.node_row[h.det_to_node] = c.clip.det_index  # one node per detection
+                total, count = self.box_prob[c.task]
+                np.add.at(total, c.node_row, npb)
+                np.add.at(count, c.node_row, 1.0)
             else:
                 _, _, forced = self._edge_clamps(c, g, ep)
                 c.open_edges = forced[: g.num_edges] == 0
@@ -583,17 +596,74 @@ class _Session:
                         progress.update(cost)
                 budget.spend(level, spent)
                 self._apply_level(level)
+        if not dry and self.strategy.existence and not self.ask_all:
+            level = len(budget.shares)
+            budget.spend(level, self.review(level, budget.total - budget.used, progress))
+
+    # ----------------------------------------------------------------- the review
+    def review(self, level: int, clicks: float, progress: Any = None) -> int:
+        """Spend what the levels left (``clicks``) on whole final tracks, the one whose
+        existence is least certain first: the entropy of the mean GNN_node probability of
+        its boxes (1 for a box a human accepted or whose tracklet a human kept; tracks a
+        human vouched for have nothing to decide). Each question shows one track with no
+        candidate to link (:class:`TrackletQuery` with ``review`` set, at ``level``, one past
+        the last edge level): a "reject" drops all its boxes but those accepted one by one;
+        "keep" changes nothing (it vouches neither for the track's identity nor for single
+        boxes). Returns the clicks spent."""
+        if clicks < 1:
+            return 0
+        asks: list[tuple[float, int, int, IntArray]] = []
+        for i in range(len(self.tasks)):
+            k, (total, count) = self.know[i], self.box_prob[i]
+            p = np.where(count > 0, total / np.maximum(count, 1.0), 1.0)
+            p = np.where(k.accepted | k.linked, 1.0, p)
+            tracks = self._assemble(i)
+            row = np.asarray(tracks.data["det_index"])
+            real = row >= 0
+            ids, node = np.unique(tracks.id[real], return_inverse=True)
+            u = existence_uncertainty(node, p[row[real]], len(ids))
+            frame = tracks.frame[real]
+            for j in np.flatnonzero(u > 0):
+                m = node == j
+                rows = row[real][m][np.argsort(frame[m], kind="stable")]
+                asks.append((float(u[j]), int(m.sum()), i, rows))
+        asks.sort(key=lambda a: (-a[0], -a[1]))
+        spent = 0
+        empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
+        for u_t, _, i, rows in asks:
+            if clicks - spent < 1:
+                break
+            t, k = self.tasks[i], self.know[i]
+            frames = t.dets.frame[rows]
+            q = TrackletQuery(t.name, level, rows.copy(), int(frames.min()), int(frames.max()),
+                              empty_i, empty_i, empty_i, empty_i, empty_i, empty_f,
+                              review=True)  # fmt: skip
+            a: TrackletAnswer = self.annotator.answer_tracklet(q)
+            if a.reject:
+                k.rejected[rows] |= ~k.accepted[rows]  # boxes accepted one by one stay
+            # "keep" says nothing about the track's identity (its links stay the model's, open
+            # to the cut and the exchange) nor about single boxes: nothing to record
+            self.queries.append(Query(t.name, level, "tracklet", len(rows),
+                                      "reject" if a.reject else "keep", a.clicks, u_t))  # fmt: skip
+            spent += a.clicks
+            if progress is not None:
+                progress.update(a.clicks)
+        return spent
+
+    def _assemble(self, i: int) -> Tracks:
+        """Sequence ``i``'s final tracks from its clips and everything known."""
+        t, k = self.tasks[i], self.know[i]
+        self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
+        cannot = [pair for pairs in k.cannot.values() for pair in pairs]
+        return self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
+                                     drop=k.rejected, protect=k.accepted, fixed=k.refined,
+                                     cannot=cannot, linked=k.linked, must=k.must)  # fmt: skip
 
     def results(self) -> dict[str, Tracks]:
         out = {}
         for i, t in enumerate(self.tasks):
             k = self.know[i]
-            self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
-            cannot = [pair for pairs in k.cannot.values() for pair in pairs]
-            tracks = self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
-                                           drop=k.rejected, protect=k.accepted,
-                                           fixed=k.refined, cannot=cannot,
-                                           linked=k.linked, must=k.must)  # fmt: skip
+            tracks = self._assemble(i)
             row = np.asarray(tracks.data["det_index"])
             prov = np.asarray(tracks.data["provenance"]).copy()
             real = row >= 0

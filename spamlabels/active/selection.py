@@ -5,14 +5,19 @@ associations (the GNN_edge levels), named as in the paper: ``detection|associati
 selector turns a scored level (:class:`LevelView`) into one priority per node; nodes are asked
 in decreasing priority, across all clips of all sequences, until the level's share of the
 budget is spent. Every strategy uses the same levels, budget split and click accounting, and
-asks only nodes with something left to decide (uncertainty > 0).
+asks only nodes with something left to decide (uncertainty > 0). Ours also selects detections
+on the hierarchy, not only box by box: the budget the levels leave unspent goes to whole
+final tracks whose existence is least certain (one "reject" drops a whole false track); the
+baselines' detection selectors, from the object-detection literature, act on single boxes.
 
 =======================  ============================================  =====================
 name                     detections (GNN_node level)                   associations
 =======================  ============================================  =====================
 ``hierarchical`` (ours)  box entropy ``H(p_node)``, the boxes whose    max edge entropy
                          fate GNN_node decides first
-                         (:func:`decision_entropy`)
+                         (:func:`decision_entropy`); and whole final
+                         tracks, with what the levels leave
+                         (``Selection.existence``)
 ``paper``                box entropy, the paper's order                max edge entropy
 ``random``               random                                        random
 ``entbox``               box entropy                                   random
@@ -85,10 +90,17 @@ Selector = Callable[[LevelView], FloatArray]
 
 @dataclass(frozen=True)
 class Selection:
-    """A strategy: ``node`` selector for the GNN_node level, ``edge`` for the edge levels."""
+    """A strategy: ``node`` selector for the GNN_node level, ``edge`` for the edge levels.
+
+    ``existence``: detections are also selected on the hierarchy: after the last level, the
+    budget the levels left unspent is spent on whole final tracks, the one least certain to
+    be a real object first (:func:`~spamlabels.active.existence_uncertainty`), so one
+    "reject" drops a whole false track. Ours only: the baselines select detections box by
+    box, at GNN_node."""
 
     node: Selector
     edge: Selector
+    existence: bool = False
 
     def priority(self, view: LevelView) -> FloatArray:
         """Priorities of ``view``'s nodes."""
@@ -195,7 +207,7 @@ def ensemble_selection(models: Sequence[Any]) -> Selection:
 
 
 STRATEGIES: dict[str, Selection] = {
-    "hierarchical": Selection(decision_entropy, entropy),
+    "hierarchical": Selection(decision_entropy, entropy, existence=True),
     "paper": Selection(entropy, entropy),
     "random": Selection(random, random),
     "entbox": Selection(entropy, random),

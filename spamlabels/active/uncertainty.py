@@ -5,6 +5,10 @@ uncertainty is the entropy of its node probability; at a GNN_edge level it is th
 entropy over the node's incident edges, with probabilities *before* rounding (edges that
 rounding later drops count: an edge at ``p = 0.45`` is exactly the uncertain kind). A node
 without incident edges has nothing to decide: uncertainty 0.
+
+A tracklet's *existence* (is it a real object at all?) is a detection decision taken on the
+hierarchy: :func:`existence_uncertainty` is the entropy of the mean GNN_node probability of
+its boxes (ours asks it at the edge levels, docs/active.md).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["binary_entropy", "edge_node_uncertainty"]
+__all__ = ["binary_entropy", "edge_node_uncertainty", "existence_uncertainty"]
 
 
 def binary_entropy(p: ArrayLike) -> NDArray[np.float64]:
@@ -47,3 +51,25 @@ def edge_node_uncertainty(
     np.maximum.at(out, src, h)
     np.maximum.at(out, dst, h)
     return out
+
+
+def existence_uncertainty(det_to_node: ArrayLike, box_prob: ArrayLike, n_nodes: int
+                          ) -> NDArray[np.float64]:  # fmt: skip
+    """Per-node uncertainty that a tracklet shows a real object: ``H(mean p)`` over its boxes.
+
+    Args:
+        det_to_node: ``(n,)`` node of each box (-1 = not in the level).
+        box_prob: ``(n,)`` probability that each box is a true object (GNN_node's, or 1 for a
+            box a human vouched for).
+        n_nodes: number of nodes ``N``.
+
+    Returns:
+        ``(N,)`` float64 in ``[0, 1]``; 0 for nodes without boxes.
+    """
+    node = np.asarray(det_to_node, np.int64)
+    live = node >= 0
+    size = np.bincount(node[live], minlength=n_nodes)
+    total = np.bincount(node[live], weights=np.asarray(box_prob, np.float64)[live],
+                        minlength=n_nodes)  # fmt: skip
+    mean = np.divide(total, size, out=np.ones(n_nodes), where=size > 0)
+    return binary_entropy(mean)

@@ -279,7 +279,11 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         lines += ["", f"Combined: HOTA {c['HOTA']:.1f}, MOTA {c['MOTA']:.1f}, "
                       f"IDF1 {c['IDF1']:.1f}."]  # fmt: skip
     per_level = ", ".join(f"{k}: {v}" for k, v in e["per_level"].items()) or "none"
-    lines += ["", f"Clicks per level (0 = GNN_node): {per_level}"]
+    lines += [
+        "",
+        f"Clicks per level (0 = GNN_node; one past the last edge level = the review "
+        f"of whole final tracks): {per_level}",
+    ]
     return "\n".join(lines) + "\n"
 
 
