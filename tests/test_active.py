@@ -527,7 +527,7 @@ def test_existence_uncertainty_is_the_entropy_of_the_mean_box_probability():
     np.testing.assert_allclose(u, [1.0, binary_entropy(0.9), 0.0, 0.0])  # 2: no box, 3: sure
 
 
-def _reviewed_session(scene, strategy="hierarchical", reject=True):
+def _reviewed_session(scene, strategy="hierarchical", reject=True, prior=None, answer=None):
     """A session run at budget 0 (GNN_node scored every box, nobody asked), ready to review."""
     from spamlabels.active.labeler import _Session
 
@@ -536,10 +536,10 @@ def _reviewed_session(scene, strategy="hierarchical", reject=True):
 
     def on_tracklet(q: TrackletQuery) -> TrackletAnswer:
         asked.append(q)
-        return TrackletAnswer(reject=reject)
+        return answer if answer is not None else TrackletAnswer(reject=reject)
 
     ann = CallbackAnnotator(lambda q: NodeAnswer("reject"), on_tracklet)
-    session = _Session(_tracker(), [task], ann, STRATEGIES[strategy], 0)
+    session = _Session(_tracker(), [task], ann, STRATEGIES[strategy], 0, prior=prior)
     levels = session.num_levels()
     session.run(LevelBudget(0, [1.0 / levels] * levels))
     return session, asked, levels
@@ -564,12 +564,37 @@ def test_ours_reviews_whole_final_tracks_least_certain_first(scene):
     after = session.results()["s"].data["det_index"]
     assert not np.isin(np.concatenate([q.dets for q in asked]), after).any()  # rejected
     assert all(q.review for q in asked)
-    # "keep" vouches neither for the identity nor for single boxes: nothing is recorded
+    # "keep" vouches neither for the identity nor for single boxes: the tracks stay as they
+    # are, and their boxes are only marked reviewed
     session, asked, levels = _reviewed_session(scene, reject=False)
     assert session.review(levels, 5) == 5 and len(asked) == 5
     k = session.know[0]
     assert not (k.linked.any() or k.accepted.any() or k.rejected.any())
+    kept = np.concatenate([q.dets for q in asked])
+    assert k.reviewed[kept].all() and k.reviewed.sum() == len(kept)
     np.testing.assert_array_equal(session.results()["s"].id, before.id)
+    # a top-up with these answers does not ask the kept tracks again
+    again, asked2, _ = _reviewed_session(scene, reject=False, prior={"s": k})
+    assert again.review(levels, 5) == 5
+    assert not np.isin(np.concatenate([q.dets for q in asked2]), kept).any()
+
+
+def test_the_review_ranks_by_the_boxes_gnn_node_probability_over_their_clips(scene):
+    session, _, levels = _reviewed_session(scene)
+    total, count = session.box_prob[0]
+    n = len(session.tasks[0].dets)
+    want_sum, want_n = np.zeros(n), np.zeros(n)
+    for c in session.clips:  # what GNN_node said about each box, in every clip that holds it
+        first = c.clip.hierarchy.records[0]
+        want_sum[c.clip.det_index] += first.node_prob[first.det_to_node]
+        want_n[c.clip.det_index] += 1
+    assert (count > 1).any()  # overlapping clips: some boxes were scored twice
+    np.testing.assert_allclose(total, want_sum)
+    np.testing.assert_array_equal(count, want_n)
+    # an answer that names a link is refused: there are no candidates
+    session, _, levels = _reviewed_session(scene, answer=TrackletAnswer(predecessor=0))
+    with pytest.raises(ValueError, match="no candidates"):
+        session.review(levels, 5)
 
 
 def test_the_oracle_reviews_a_track_by_existence_not_identity():
@@ -604,7 +629,11 @@ def test_the_review_skips_tracks_a_human_vouched_for_and_only_ours_reviews(scene
         assert res.clicks <= 301
         review = [q for q in res.queries if q.level == levels]
         assert bool(review) == (name == "hierarchical")
-        assert all(q.answer in ("keep", "reject") for q in review)
+        assert all(q.kind == "review" and q.answer in ("keep", "reject") for q in review)
+    # the ceiling asks every question of every level itself: no review
+    res = label_sequences(session.tasks, OracleAnnotator(truth), 10**6, tracker=_tracker(),
+                          ask_all=True)  # fmt: skip
+    assert not any(q.kind == "review" for q in res.queries)
 
 
 def test_knowledge_round_trips_through_json(scene):
@@ -620,7 +649,7 @@ def test_knowledge_round_trips_through_json(scene):
     assert refined.any()
     np.testing.assert_array_equal(out.xywh[refined], know.xywh[rows[refined]])
     back = HumanKnowledge.from_dict(json.loads(json.dumps(know.to_dict())), task.dets)
-    for name in ("accepted", "linked", "rejected", "refined", "xywh"):
+    for name in ("accepted", "linked", "rejected", "refined", "xywh", "reviewed"):
         np.testing.assert_array_equal(getattr(back, name), getattr(know, name))
     assert back.must == know.must and back.cannot == know.cannot
     with pytest.raises(ValueError, match="candidate detections"):

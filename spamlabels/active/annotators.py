@@ -11,6 +11,11 @@ Two kinds of question (paper §3.3, Fig. 3):
   its successor (1 click per association set; a query with nothing to link costs 1 click, the
   "no match" answer). Every other link of the node is then known to be wrong, at no extra
   cost. The annotator never draws a new box.
+* The same :class:`TrackletQuery` with ``review`` set and no candidates (ours, after the last
+  level): "is this whole final track a real object?" Answers: reject (1 click, every box is a
+  false positive) or keep (1 click, ``TrackletAnswer()``; an answer that names a link is an
+  error). Answer it by existence, not identity: a track that switches between people still
+  shows real people, and rejecting it would drop their boxes.
 
 :class:`OracleAnnotator` answers from ground truth (experiments, the simulated annotator of
 the paper); :class:`CallbackAnnotator` hands each question to a function (the queue of the
@@ -85,7 +90,8 @@ class NodeAnswer:
 
 @dataclass(frozen=True)
 class TrackletQuery:
-    """Which tracklets continue this one? (GNN_edge level ``level``.)
+    """Which tracklets continue this one? (GNN_edge level ``level``; with ``review`` set, only
+    "is this whole final track a real object?", see the module docstring.)
 
     The candidates are the level's other nodes in the same time window that end before this
     tracklet starts (possible predecessors, ``cand_side == -1``) or start after it ends
@@ -93,7 +99,7 @@ class TrackletQuery:
 
     Attributes:
         sequence: sequence name.
-        level: the edge level (1 = 2-frame windows, ...).
+        level: the edge level (1 = 2-frame windows, ...; a review: one past the last).
         dets: ``(m,)`` rows (in the sequence's candidate table) of the tracklet's detections,
             in time order.
         start, end: its first and last frame.
@@ -156,7 +162,8 @@ class Annotator(Protocol):
         ...
 
     def answer_tracklet(self, query: TrackletQuery) -> TrackletAnswer:
-        """Reject one tracklet, or link it to a predecessor / successor."""
+        """Reject one tracklet, or link it to a predecessor / successor (a review question,
+        ``query.review``: reject, or keep with ``TrackletAnswer()``)."""
         ...
 
 

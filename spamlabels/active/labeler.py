@@ -100,6 +100,10 @@ class HumanKnowledge:
             another tracklet in between, which a later level will join, so the fact holds only
             at the level where it was given, in every clip; the stitching of the final tracks
             never joins such a pair directly.)
+        reviewed: ``(n,)`` boxes of whole final tracks the annotator kept in the review
+            (ours, after the last level): the track shows a real object. Only the review reads
+            it (such a track is not asked again); it vouches neither for the identity nor for
+            single boxes.
     """
 
     accepted: NDArray[np.bool_]
@@ -109,6 +113,11 @@ class HumanKnowledge:
     xywh: NDArray[np.float64]
     must: list[tuple[int, int]] = field(default_factory=list)
     cannot: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    reviewed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+
+    def __post_init__(self) -> None:
+        if not len(self.reviewed):  # none given: nothing reviewed
+            self.reviewed = np.zeros(len(self.accepted), bool)
 
     @classmethod
     def empty(cls, dets: Detections) -> HumanKnowledge:
@@ -126,7 +135,7 @@ class HumanKnowledge:
         return {
             "detections": len(self.accepted),
             "accepted": rows(self.accepted), "linked": rows(self.linked),
-            "rejected": rows(self.rejected),
+            "rejected": rows(self.rejected), "reviewed": rows(self.reviewed),
             "refined": {str(i): [float(v) for v in self.xywh[i]] for i in rows(self.refined)},
             "must": [[int(a), int(b)] for a, b in self.must],
             "cannot": {str(lv): [[int(a), int(b)] for a, b in pairs]
@@ -143,7 +152,7 @@ class HumanKnowledge:
             raise ValueError(f"answers are for {data.get('detections')} candidate detections, "
                              f"this sequence has {n}")  # fmt: skip
         try:
-            for name in ("accepted", "linked", "rejected"):
+            for name in ("accepted", "linked", "rejected", "reviewed"):
                 getattr(k, name)[np.asarray(data.get(name, []), np.int64)] = True
             for row, box in data.get("refined", {}).items():
                 k.refined[int(row)] = True
@@ -166,7 +175,7 @@ class Query:
 
     sequence: str
     level: int
-    kind: Literal["node", "tracklet"]
+    kind: Literal["node", "tracklet", "review"]
     boxes: int
     """Detections the question covers."""
     answer: str
@@ -604,19 +613,21 @@ class _Session:
     def review(self, level: int, clicks: float, progress: Any = None) -> int:
         """Spend what the levels left (``clicks``) on whole final tracks, the one whose
         existence is least certain first: the entropy of the mean GNN_node probability of
-        its boxes (1 for a box a human accepted or whose tracklet a human kept; tracks a
-        human vouched for have nothing to decide). Each question shows one track with no
+        its boxes (1 for a box a human accepted, or whose tracklet a human kept, or whose
+        track a human kept in an earlier review; tracks a human vouched for have nothing to
+        decide). Without GNN_node (``node_level`` off) there is nothing to rank it by, and
+        nothing is asked. Each question shows one track with no
         candidate to link (:class:`TrackletQuery` with ``review`` set, at ``level``, one past
         the last edge level): a "reject" drops all its boxes but those accepted one by one;
-        "keep" changes nothing (it vouches neither for the track's identity nor for single
-        boxes). Returns the clicks spent."""
+        "keep" only marks them ``reviewed`` (it vouches neither for the track's identity nor
+        for single boxes). Returns the clicks spent."""
         if clicks < 1:
             return 0
         asks: list[tuple[float, int, int, IntArray]] = []
         for i in range(len(self.tasks)):
             k, (total, count) = self.know[i], self.box_prob[i]
             p = np.where(count > 0, total / np.maximum(count, 1.0), 1.0)
-            p = np.where(k.accepted | k.linked, 1.0, p)
+            p = np.where(k.accepted | k.linked | k.reviewed, 1.0, p)
             tracks = self._assemble(i)
             row = np.asarray(tracks.data["det_index"])
             real = row >= 0
@@ -639,11 +650,17 @@ class _Session:
                               empty_i, empty_i, empty_i, empty_i, empty_i, empty_f,
                               review=True)  # fmt: skip
             a: TrackletAnswer = self.annotator.answer_tracklet(q)
+            if a.predecessor is not None or a.successor is not None:
+                raise ValueError(f"a review question has no candidates to link, the answer "
+                                 f"names {a.predecessor} / {a.successor}")  # fmt: skip
             if a.reject:
                 k.rejected[rows] |= ~k.accepted[rows]  # boxes accepted one by one stay
-            # "keep" says nothing about the track's identity (its links stay the model's, open
-            # to the cut and the exchange) nor about single boxes: nothing to record
-            self.queries.append(Query(t.name, level, "tracklet", len(rows),
+            else:
+                # a real object: not asked again (a top-up with these answers), but nothing
+                # said about its identity (its links stay the model's, open to the cut and the
+                # exchange) nor about single boxes
+                k.reviewed[rows] = True
+            self.queries.append(Query(t.name, level, "review", len(rows),
                                       "reject" if a.reject else "keep", a.clicks, u_t))  # fmt: skip
             spent += a.clicks
             if progress is not None:

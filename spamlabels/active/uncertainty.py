@@ -8,7 +8,7 @@ without incident edges has nothing to decide: uncertainty 0.
 
 A tracklet's *existence* (is it a real object at all?) is a detection decision taken on the
 hierarchy: :func:`existence_uncertainty` is the entropy of the mean GNN_node probability of
-its boxes (ours asks it at the edge levels, docs/active.md).
+its boxes (ours asks it about whole final tracks after the last level, docs/active.md).
 """
 
 from __future__ import annotations

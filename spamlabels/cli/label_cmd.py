@@ -79,7 +79,9 @@ def add_parser(sub: Any) -> None:
                    help="oracle: refine accepted boxes whose IoU with the truth is below this "
                    "(2 clicks; default: never, as the paper does on MOT17)")  # fmt: skip
     p.add_argument("--no-node-level", action="store_true",
-                   help="skip GNN_node (every candidate goes to the edge levels)")  # fmt: skip
+                   help="skip GNN_node (every candidate goes to the edge levels; then ours "
+                   "has no box probabilities to rank its review of whole tracks by, and skips "
+                   "it)")  # fmt: skip
     p.add_argument("--smooth", type=nonnegative_float, default=None, metavar="SECONDS",
                    help="standard deviation of the Gaussian that smooths each track's boxes "
                    "over time, 0 = off (default: SpamConfig.smooth_seconds); refined boxes "
