@@ -92,6 +92,10 @@ class HumanKnowledge:
         rejected: ``(n,)`` false positives (single boxes, or whole tracklets).
         refined: ``(n,)`` boxes the annotator corrected (the new box is in ``xywh``).
         xywh: ``(n, 4)`` the boxes, with corrections.
+        reviewed: ``(n,)`` boxes of whole final tracks the annotator kept in the review
+            (ours, after the last level): the track shows a real object. Only the review reads
+            it (such a track is not asked again); it vouches neither for the identity nor for
+            single boxes.
         must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
         cannot: per edge level, pairs ``(a, b)`` of detections that must not be joined *at
             that level*: the annotator said the tracklet ending at ``a`` is not the one just
@@ -100,10 +104,6 @@ class HumanKnowledge:
             another tracklet in between, which a later level will join, so the fact holds only
             at the level where it was given, in every clip; the stitching of the final tracks
             never joins such a pair directly.)
-        reviewed: ``(n,)`` boxes of whole final tracks the annotator kept in the review
-            (ours, after the last level): the track shows a real object. Only the review reads
-            it (such a track is not asked again); it vouches neither for the identity nor for
-            single boxes.
     """
 
     accepted: NDArray[np.bool_]
@@ -111,20 +111,16 @@ class HumanKnowledge:
     rejected: NDArray[np.bool_]
     refined: NDArray[np.bool_]
     xywh: NDArray[np.float64]
+    reviewed: NDArray[np.bool_]
     must: list[tuple[int, int]] = field(default_factory=list)
     cannot: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    reviewed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
-
-    def __post_init__(self) -> None:
-        if not len(self.reviewed):  # none given: nothing reviewed
-            self.reviewed = np.zeros(len(self.accepted), bool)
 
     @classmethod
     def empty(cls, dets: Detections) -> HumanKnowledge:
         """Nothing known yet about ``dets``."""
         n = len(dets)
         return cls(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
-                   dets.xywh.copy())  # fmt: skip
+                   dets.xywh.copy(), np.zeros(n, bool))  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: detection rows (of the candidate table) per kind of fact."""
@@ -633,11 +629,11 @@ class _Session:
             real = row >= 0
             ids, node = np.unique(tracks.id[real], return_inverse=True)
             u = existence_uncertainty(node, p[row[real]], len(ids))
-            frame = tracks.frame[real]
+            # each track's rows in time order
+            order = np.lexsort((tracks.frame[real], node))
+            rows_of = np.split(row[real][order], np.cumsum(np.bincount(node))[:-1])
             for j in np.flatnonzero(u > 0):
-                m = node == j
-                rows = row[real][m][np.argsort(frame[m], kind="stable")]
-                asks.append((float(u[j]), int(m.sum()), i, rows))
+                asks.append((float(u[j]), len(rows_of[j]), i, rows_of[j]))
         asks.sort(key=lambda a: (-a[0], -a[1]))
         spent = 0
         empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)

@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +26,22 @@ def nonnegative_float(text: str) -> float:
     return value
 
 
-def unit_float(text: str) -> float:
-    """argparse type: a number in [0, 1] (e.g. an IoU)."""
-    value = nonnegative_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
-    return value
+def float_up_to(high: float) -> Callable[[str], float]:
+    """argparse type: a number in ``[0, high]``."""
+
+    def parse(text: str) -> float:
+        value = nonnegative_float(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be in [0, {high:g}], got {text!r}")
+        return value
+
+    return parse
 
 
-def swap_margin(text: str) -> float:
-    """argparse type: a number in [0, 2] (a gain in summed IoUs, ``SpamConfig.swap_margin``)."""
-    value = nonnegative_float(text)
-    if value > 2:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2], got {text!r}")
-    return value
+unit_float = float_up_to(1.0)
+"""argparse type: a number in [0, 1] (e.g. an IoU)."""
+swap_margin = float_up_to(2.0)
+"""argparse type: a number in [0, 2] (a gain in summed IoUs, ``SpamConfig.swap_margin``)."""
 
 
 def _thresholds(text: str) -> float | tuple[float, ...]:
