@@ -63,7 +63,7 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
         raise SystemExit("--plot needs the 0 % run of hierarchical (add budget 0)")
     base = zero[0]
     styles = {"hierarchical": ("C3", "o", "ours (entropy, weak boxes first | hierarchical; "
-                                          "track review)"),
+                                          "review of tracks and ends)"),
               "paper": ("C7", "o", "paper's order (entropy | hierarchical)"),
               "random": ("C0", "^", "random | random"),
               "entbox": ("C1", "v", "box entropy | random"),

@@ -103,12 +103,12 @@ def _inputs_with_truth(seqs: Sequence[MOTSequence], half: str, min_conf: float) 
     return inputs
 
 
-# the rest as ours, the review of whole tracks included
-STRATEGIES["link"] = Selection(link_entropy, entropy, existence=True)
-STRATEGIES["linkgate"] = Selection(link_gate, entropy, existence=True)
-STRATEGIES["truth"] = Selection(truth_first, entropy, existence=True)
-STRATEGIES["truthfp"] = Selection(lambda view: truth_first(view, restore=False), entropy,
-                                  existence=True)  # fmt: skip
+# the rest as ours, the review of whole tracks (and of their ends) included
+_REST = {"existence": True, "extend": True}
+STRATEGIES["link"] = Selection(link_entropy, entropy, **_REST)
+STRATEGIES["linkgate"] = Selection(link_gate, entropy, **_REST)
+STRATEGIES["truth"] = Selection(truth_first, entropy, **_REST)
+STRATEGIES["truthfp"] = Selection(lambda view: truth_first(view, restore=False), entropy, **_REST)
 _load = active_mot17.load_label_inputs
 active_mot17.load_label_inputs = _inputs_with_truth
 

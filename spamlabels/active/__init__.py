@@ -35,6 +35,7 @@ from spamlabels.active.budget import (
     parse_budget,
     split_levels,
 )
+from spamlabels.active.extension import Extension, extension_chains
 from spamlabels.active.labeler import (
     HumanKnowledge,
     LabelResult,
@@ -65,6 +66,7 @@ __all__ = [
     "STRATEGIES",
     "Annotator",
     "CallbackAnnotator",
+    "Extension",
     "HumanKnowledge",
     "LabelResult",
     "LabelTask",
@@ -86,6 +88,7 @@ __all__ = [
     "edge_node_uncertainty",
     "ensemble_selection",
     "existence_uncertainty",
+    "extension_chains",
     "fit_shares",
     "frame_based_cost",
     "frame_based_labels",

@@ -16,6 +16,11 @@ Two kinds of question (paper §3.3, Fig. 3):
   false positive) or keep (1 click, ``TrackletAnswer()``; an answer that names a link is an
   error). Answer it by existence, not identity: a track that switches between people still
   shows real people, and rejecting it would drop their boxes.
+* With ``review`` set and one candidate (ours with ``Selection.extend``): the candidate is a
+  chain of unused boxes, one per frame, that may continue the track (successor) or lead into
+  it (predecessor): "does the track go on through these boxes?" Answers: link it (1 click:
+  every box of the chain is accepted and joins the track), no link (1 click) or reject the
+  track (1 click).
 
 :class:`OracleAnnotator` answers from ground truth (experiments, the simulated annotator of
 the paper); :class:`CallbackAnnotator` hands each question to a function (the queue of the
@@ -90,8 +95,8 @@ class NodeAnswer:
 
 @dataclass(frozen=True)
 class TrackletQuery:
-    """Which tracklets continue this one? (GNN_edge level ``level``; with ``review`` set, only
-    "is this whole final track a real object?", see the module docstring.)
+    """Which tracklets continue this one? (GNN_edge level ``level``; with ``review`` set, a
+    question of ours' review about a whole final track, see the module docstring.)
 
     The candidates are the level's other nodes in the same time window that end before this
     tracklet starts (possible predecessors, ``cand_side == -1``) or start after it ends
@@ -108,9 +113,12 @@ class TrackletQuery:
         cand_side: ``(C,)`` -1 predecessor, +1 successor.
         cand_start, cand_end: ``(C,)`` first and last frame of each candidate.
         cand_prob: ``(C,)`` the model's probability of the link (``nan``: the pruned graph
-            has no such edge).
-        review: the question is only "is this a real object?" about a whole final track
-            (ours, after the last level; no candidates): reject, or keep (1 click either way).
+            has no such edge; an extension: the mean GNN_node probability of the chain's
+            boxes).
+        review: a question of ours' review, after the last level, about a whole final track:
+            without candidates only "is this a real object?" (reject, or keep); with one
+            candidate, a chain of unused boxes, "does the track go on through it?" (link it,
+            no link, or reject). 1 click either way.
     """
 
     sequence: str
@@ -163,7 +171,8 @@ class Annotator(Protocol):
 
     def answer_tracklet(self, query: TrackletQuery) -> TrackletAnswer:
         """Reject one tracklet, or link it to a predecessor / successor (a review question,
-        ``query.review``: reject, or keep with ``TrackletAnswer()``)."""
+        ``query.review``: reject, or keep with ``TrackletAnswer()``; with its one candidate,
+        an extension, also link it)."""
         ...
 
 
@@ -212,6 +221,10 @@ class OracleAnnotator:
       rejected if at least half of its detections are false positives, else kept. (A track
       that switches between people has no majority identity but shows real people: the
       tracklet rule above would reject it and drop their boxes.)
+    * Review with one candidate (an extension, "does the track go on through these boxes?"):
+      rejected as above; else linked if at least half of the chain's detections have the
+      ground-truth id of the track's detection next to the chain (its last one for a
+      successor, its first for a predecessor), which is not a false positive; else no link.
 
     Args:
         truth: per sequence name, its :class:`SequenceTruth`.
@@ -240,7 +253,15 @@ class OracleAnnotator:
         self.asked["tracklet"] += 1
         gid = self.truth[query.sequence].gt_id
         if query.review:
-            return TrackletAnswer(reject=2 * int((gid[query.dets] < 0).sum()) >= len(query.dets))
+            reject = 2 * int((gid[query.dets] < 0).sum()) >= len(query.dets)
+            if reject or not query.num_candidates:
+                return TrackletAnswer(reject=reject)
+            side = int(query.cand_side[0])  # an extension: does the track go on through it?
+            me = int(gid[query.dets[-1] if side > 0 else query.dets[0]])
+            chain = gid[query.candidate(0)]
+            if me < 0 or 2 * int((chain == me).sum()) < len(chain):
+                return TrackletAnswer()
+            return TrackletAnswer(successor=0) if side > 0 else TrackletAnswer(predecessor=0)
         zero = np.zeros(len(query.dets), np.int64)
         me = int(majority_ids(gid[query.dets], zero, 1)[0])
         if me < 0:

@@ -10,7 +10,8 @@ once (one budget pool, spent where the uncertainty is highest)::
         ask the annotator about the top nodes until the level's share B_k is spent
         clamp the answers (forced in or out), round, build level k + 1
     ours: spend what the levels left on whole final tracks, the least certain to be a real
-        object first (reject the track, or keep it)
+        object first (reject the track, or keep it), then on chains of unused boxes that
+        may continue the tracks' ends (link the chain to the track, or not)
 
 What the annotator says is kept as facts about *detections*, so it holds in every clip that
 contains them (consecutive clips overlap) and at every later level: detections accepted,
@@ -40,6 +41,7 @@ from spamlabels.active.annotators import (
     TrackletQuery,
 )
 from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, fit_shares, split_levels
+from spamlabels.active.extension import Extension, extension_chains
 from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
 from spamlabels.active.uncertainty import (
     binary_entropy,
@@ -85,7 +87,8 @@ class HumanKnowledge:
     """Everything the annotator said about one sequence, as facts about its detections.
 
     Attributes:
-        accepted: ``(n,)`` boxes accepted (or refined) one by one at the GNN_node level.
+        accepted: ``(n,)`` boxes accepted (or refined) one by one at the GNN_node level, or as
+            part of a chain that continues a track (the review's extensions).
         linked: ``(n,)`` boxes of tracklets the annotator kept and linked (or confirmed as
             having no link) at an edge level: their identity is human-checked, the boxes
             themselves were not looked at one by one.
@@ -97,6 +100,9 @@ class HumanKnowledge:
             it (such a track is not asked again); it vouches neither for the identity nor for
             single boxes.
         must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
+        extend: the pairs of ``must`` that link a chain of boxes to a track's end in the
+            review (ours): the final tracks take such a box into its partner's track even when
+            no clip tracked it.
         cannot: per edge level, pairs ``(a, b)`` of detections that must not be joined *at
             that level*: the annotator said the tracklet ending at ``a`` is not the one just
             before the tracklet starting at ``b`` (every candidate shown and not chosen, with
@@ -113,6 +119,7 @@ class HumanKnowledge:
     xywh: NDArray[np.float64]
     reviewed: NDArray[np.bool_]
     must: list[tuple[int, int]] = field(default_factory=list)
+    extend: list[tuple[int, int]] = field(default_factory=list)
     cannot: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
@@ -134,6 +141,7 @@ class HumanKnowledge:
             "rejected": rows(self.rejected), "reviewed": rows(self.reviewed),
             "refined": {str(i): [float(v) for v in self.xywh[i]] for i in rows(self.refined)},
             "must": [[int(a), int(b)] for a, b in self.must],
+            "extend": [[int(a), int(b)] for a, b in self.extend],
             "cannot": {str(lv): [[int(a), int(b)] for a, b in pairs]
                        for lv, pairs in sorted(self.cannot.items())},
         }  # fmt: skip
@@ -154,11 +162,12 @@ class HumanKnowledge:
                 k.refined[int(row)] = True
                 k.xywh[int(row)] = np.asarray(box, np.float64)
             k.must = [(int(a), int(b)) for a, b in data.get("must", [])]
+            k.extend = [(int(a), int(b)) for a, b in data.get("extend", [])]
             k.cannot = {int(lv): [(int(a), int(b)) for a, b in pairs]
                         for lv, pairs in data.get("cannot", {}).items()}  # fmt: skip
         except (IndexError, TypeError, ValueError) as err:
             raise ValueError(f"malformed answers: {err}") from None
-        rows = [r for pair in k.must for r in pair]
+        rows = [r for pair in k.must + k.extend for r in pair]
         rows += [r for pairs in k.cannot.values() for pair in pairs for r in pair]
         if rows and (min(rows) < 0 or max(rows) >= n):
             raise ValueError(f"answers name detection rows outside 0..{n - 1}")
@@ -173,7 +182,7 @@ class Query:
     level: int
     kind: Literal["node", "tracklet", "review"]
     boxes: int
-    """Detections the question covers."""
+    """Detections the question covers (an extension question: the chain's)."""
     answer: str
     clicks: int
     uncertainty: float
@@ -621,9 +630,8 @@ class _Session:
             return 0
         asks: list[tuple[float, int, int, IntArray]] = []
         for i in range(len(self.tasks)):
-            k, (total, count) = self.know[i], self.box_prob[i]
-            p = np.where(count > 0, total / np.maximum(count, 1.0), 1.0)
-            p = np.where(k.accepted | k.linked | k.reviewed, 1.0, p)
+            k = self.know[i]
+            p = np.where(k.accepted | k.linked | k.reviewed, 1.0, self._box_p(i))
             tracks = self._assemble(i)
             row = np.asarray(tracks.data["det_index"])
             real = row >= 0
@@ -661,6 +669,95 @@ class _Session:
             spent += a.clicks
             if progress is not None:
                 progress.update(a.clicks)
+        if self.strategy.extend:
+            spent += self._extend(level, clicks - spent, progress)
+        return spent
+
+    def _box_p(self, i: int) -> NDArray[np.float64]:
+        """``(n,)`` GNN_node's probability of each candidate of sequence ``i``, the mean over
+        the clips that hold it (1 for a box no clip scored)."""
+        total, count = self.box_prob[i]
+        return np.where(count > 0, total / np.maximum(count, 1.0), 1.0)
+
+    def _extend(self, level: int, clicks: float, progress: Any = None) -> int:
+        """The second part of the review: for each end of each final track, the chain of
+        unused candidates that continues it (:func:`extension_chains`; candidates in no
+        track, not rejected, and not a chain the annotator already turned down), the chain
+        whose boxes are least certain first (the entropy of their mean GNN_node
+        probability; longer chains first among equals). Each question shows the track with
+        the chain as its one candidate, successor or predecessor (:class:`TrackletQuery`
+        with ``review`` set, 1 click): linking it accepts every box of the chain and links
+        them to the track (``must`` and ``extend``; the final tracks take them in even though
+        no clip tracked them); no link records the chain's first pair as ``cannot`` at
+        ``level`` (not asked again while the track ends on the same box); reject drops the
+        track as in the review. Chains GNN_node is sure of (mean probability 0 or 1) are not
+        asked. Answers logged: ``extend``, ``no-extension``, ``reject``. Returns the clicks
+        spent."""
+        if clicks < 1:
+            return 0
+        asks: list[tuple[float, int, int, Extension, IntArray, float]] = []
+        for i, t in enumerate(self.tasks):
+            k, p = self.know[i], self._box_p(i)
+            tracks = self._assemble(i)
+            row = np.asarray(tracks.data["det_index"])
+            free = ~k.rejected & ~k.accepted
+            free[row[row >= 0]] = False
+            refused = set(k.cannot.get(level, []))
+            for e in extension_chains(tracks, t.dets, free):
+                pair = (e.anchor, int(e.rows[0])) if e.side > 0 else (int(e.rows[0]), e.anchor)
+                if pair in refused:
+                    continue
+                mine = tracks.id == e.track
+                rows = row[mine & (row >= 0)]
+                rows = rows[np.argsort(t.dets.frame[rows], kind="stable")]
+                pm = float(p[e.rows].mean())
+                if not 0.0 < pm < 1.0:
+                    continue  # nothing to decide
+                asks.append((float(binary_entropy(np.asarray([pm]))[0]), len(e.rows), i, e,
+                             rows, pm))  # fmt: skip
+        asks.sort(key=lambda a: (-a[0], -a[1]))
+        spent = 0
+        for u_e, _, i, e, rows, pm in asks:
+            if clicks - spent < 1:
+                break
+            t, k = self.tasks[i], self.know[i]
+            if k.rejected[rows].any() or k.accepted[e.rows].any() or k.rejected[e.rows].any():
+                continue  # changed by an earlier answer (tracks hold no rejected box)
+            frames = t.dets.frame[rows]
+            chain = e.rows[np.argsort(t.dets.frame[e.rows], kind="stable")]
+            cf = t.dets.frame[chain]
+            n = len(chain)
+            q = TrackletQuery(t.name, level, rows.copy(), int(frames.min()), int(frames.max()),
+                              chain, np.zeros(n, np.int64), np.asarray([e.side], np.int64),
+                              np.asarray([cf.min()], np.int64), np.asarray([cf.max()], np.int64),
+                              np.asarray([pm]), review=True)  # fmt: skip
+            a: TrackletAnswer = self.annotator.answer_tracklet(q)
+            named = a.successor if e.side > 0 else a.predecessor
+            other = a.predecessor if e.side > 0 else a.successor
+            if other is not None or named not in (None, 0):
+                raise ValueError(f"an extension question has one candidate, on side {e.side}; "
+                                 f"the answer names {a.predecessor} / {a.successor}")  # fmt: skip
+            if a.reject:
+                k.rejected[rows] |= ~k.accepted[rows]
+                answer = "reject"
+            elif named == 0:
+                k.accepted[chain] = True
+                seq = np.concatenate([[e.anchor], e.rows])  # moving away from the track
+                pairs = zip(seq[:-1].tolist(), seq[1:].tolist(), strict=True)
+                links = [(a_, b_) if e.side > 0 else (b_, a_) for a_, b_ in pairs]
+                k.must.extend(links)
+                k.extend.extend(links)
+                answer = "extend"
+            else:
+                first = int(e.rows[0])
+                k.cannot.setdefault(level, []).append(
+                    (e.anchor, first) if e.side > 0 else (first, e.anchor)
+                )
+                answer = "no-extension"
+            self.queries.append(Query(t.name, level, "review", n, answer, a.clicks, u_e))
+            spent += a.clicks
+            if progress is not None:
+                progress.update(a.clicks)
         return spent
 
     def _assemble(self, i: int) -> Tracks:
@@ -670,7 +767,8 @@ class _Session:
         cannot = [pair for pairs in k.cannot.values() for pair in pairs]
         return self.tracker.assemble(t.dets.replace(xywh=k.xywh), self.per_task[i],
                                      drop=k.rejected, protect=k.accepted, fixed=k.refined,
-                                     cannot=cannot, linked=k.linked, must=k.must)  # fmt: skip
+                                     cannot=cannot, linked=k.linked, must=k.must,
+                                     extend=k.extend)  # fmt: skip
 
     def results(self) -> dict[str, Tracks]:
         out = {}

@@ -7,8 +7,9 @@ in decreasing priority, across all clips of all sequences, until the level's sha
 budget is spent. Every strategy uses the same levels, budget split and click accounting, and
 asks only nodes with something left to decide (uncertainty > 0). Ours also selects detections
 on the hierarchy, not only box by box: the budget the levels leave unspent goes to whole
-final tracks whose existence is least certain (one "reject" drops a whole false track); the
-baselines' detection selectors, from the object-detection literature, act on single boxes.
+final tracks whose existence is least certain (one "reject" drops a whole false track), then
+to chains of unused boxes that may continue the tracks' ends (one "link" adds a whole chain);
+the baselines' detection selectors, from the object-detection literature, act on single boxes.
 
 =======================  ============================================  =====================
 name                     detections (GNN_node level)                   associations
@@ -17,7 +18,9 @@ name                     detections (GNN_node level)                   associati
                          fate GNN_node decides first
                          (:func:`decision_entropy`); and whole final
                          tracks, with what the levels leave
-                         (``Selection.existence``)
+                         (``Selection.existence``), then chains of
+                         unused boxes that may continue them
+                         (``Selection.extend``)
 ``paper``                box entropy, the paper's order                max edge entropy
 ``random``               random                                        random
 ``entbox``               box entropy                                   random
@@ -96,11 +99,21 @@ class Selection:
     budget the levels left unspent is spent on whole final tracks, the one least certain to
     be a real object first (:func:`~spamlabels.active.existence_uncertainty`), so one
     "reject" drops a whole false track. Ours only: the baselines select detections box by
-    box, at GNN_node."""
+    box, at GNN_node.
+
+    ``extend`` (with ``existence``): the review then also asks, for each end of each final
+    track, whether it goes on through a chain of unused candidates
+    (:func:`~spamlabels.active.extension.extension_chains`), with what the existence
+    questions leave; one click adds a whole chain."""
 
     node: Selector
     edge: Selector
     existence: bool = False
+    extend: bool = False
+
+    def __post_init__(self) -> None:
+        if self.extend and not self.existence:
+            raise ValueError("extend needs the review (existence=True)")
 
     def priority(self, view: LevelView) -> FloatArray:
         """Priorities of ``view``'s nodes."""
@@ -207,7 +220,7 @@ def ensemble_selection(models: Sequence[Any]) -> Selection:
 
 
 STRATEGIES: dict[str, Selection] = {
-    "hierarchical": Selection(decision_entropy, entropy, existence=True),
+    "hierarchical": Selection(decision_entropy, entropy, existence=True, extend=True),
     "paper": Selection(entropy, entropy),
     "random": Selection(random, random),
     "entbox": Selection(entropy, random),

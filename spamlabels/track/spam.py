@@ -415,6 +415,7 @@ class SpamTracker(Tracker):
         protect: NDArray[np.bool_] | None = None, fixed: NDArray[np.bool_] | None = None,
         cannot: Collection[tuple[int, int]] | None = None,
         linked: NDArray[np.bool_] | None = None, must: Collection[tuple[int, int]] | None = None,
+        extend: Collection[tuple[int, int]] | None = None,
     ) -> Tracks:  # fmt: skip
         """Tracks of a sequence from its finished clips (in time order): stitch consecutive
         clips by Hungarian matching on the detections they share (each clip decides the frames
@@ -428,7 +429,10 @@ class SpamTracker(Tracker):
         (e.g. of tracklets whose identity an annotator checked) that ``cannot`` does not hold,
         join tracks across short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
         ``(a, b)`` of rows of ``dets`` with ``a`` in the earlier track and ``b`` in the later
-        one (e.g. an annotator said they are not consecutive), then interpolate and smooth the
+        one (e.g. an annotator said they are not consecutive), put each row that is in no
+        track but paired in ``extend`` with one that is (along chains of pairs; e.g. boxes an
+        annotator said continue a track) into that row's track unless the track already has a
+        box in its frame, then interpolate and smooth the
         boxes over time (``smooth_seconds``), except the rows of ``fixed`` ``(n,)`` (e.g.
         refined by an annotator), whose boxes are kept. Boxes are taken from ``dets``.
 
@@ -490,6 +494,8 @@ class SpamTracker(Tracker):
         vouched = _human_links(out, linked, must, cannot) if relinks else None
         out = cfg.relink(out, self.frame_rate, forbid=forbid, keep=vouched,
                          protect=None if protect is None else protect[row])  # fmt: skip
+        if extend:
+            out = _attach(out, dets, extend, drop)
         if cfg.interpolate:
             out = interpolate_tracks(out, cfg.max_interpolation_gap)
         if cfg.smooth_seconds > 0 and len(out):
@@ -501,6 +507,53 @@ class SpamTracker(Tracker):
                 keep_box = (row >= 0) & fixed[np.maximum(row, 0)]
             out = smooth_tracks(out, cfg.smooth_seconds * self.frame_rate, fixed=keep_box)
         return out.sorted()
+
+
+def _attach(tracks: Tracks, dets: Detections, extend: Collection[tuple[int, int]],
+            drop: NDArray[np.bool_] | None) -> Tracks:  # fmt: skip
+    """``tracks`` with the rows of ``dets`` that are in no track but paired in ``extend``
+    with a row that is (along chains of pairs), each in its partner's track, unless that
+    track already has a box in its frame or the row is in ``drop`` (then neither it nor the
+    rows beyond it on the chain join)."""
+    pairs = np.asarray(list(extend), np.int64).reshape(-1, 2)
+    row = np.asarray(tracks.data["det_index"])
+    track_of = np.full(len(dets), -1, np.int64)
+    track_of[row[row >= 0]] = tracks.id[row >= 0]
+    out_a, out_b = track_of[pairs[:, 0]] < 0, track_of[pairs[:, 1]] < 0
+    if drop is not None:
+        pairs = pairs[~(drop[pairs[:, 0]] | drop[pairs[:, 1]])]
+        out_a, out_b = track_of[pairs[:, 0]] < 0, track_of[pairs[:, 1]] < 0
+    pairs = pairs[out_a | out_b]
+    if not len(pairs):
+        return tracks
+    partners: dict[int, list[int]] = {}
+    for a, b in pairs.tolist():
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    taken = set(zip(tracks.id.tolist(), tracks.frame.tolist(), strict=True))
+    todo = [r for r in sorted(partners) if track_of[r] >= 0]
+    added: list[int] = []
+    while todo:
+        r = todo.pop(0)
+        for q in partners[r]:
+            key = (int(track_of[r]), int(dets.frame[q]))
+            if track_of[q] >= 0 or key in taken:
+                continue
+            track_of[q] = track_of[r]
+            taken.add(key)
+            added.append(q)
+            todo.append(q)
+    if not added:
+        return tracks
+    new = np.asarray(added, np.int64)
+    data = {k: np.concatenate([np.asarray(v), np.zeros(len(new), np.asarray(v).dtype)])
+            for k, v in tracks.data.items()}  # fmt: skip
+    data["det_index"][len(tracks) :] = new
+    data["provenance"][len(tracks) :] = Provenance.PSEUDO
+    return Tracks(frame=np.concatenate([tracks.frame, dets.frame[new]]),
+                  xywh=np.concatenate([tracks.xywh, dets.xywh[new]]),
+                  id=np.concatenate([tracks.id, track_of[new]]),
+                  score=np.concatenate([tracks.score, dets.score[new]]), data=data)  # fmt: skip
 
 
 def _human_links(
