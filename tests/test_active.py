@@ -618,8 +618,11 @@ def test_the_oracle_reviews_a_track_by_existence_not_identity():
 def test_the_review_skips_tracks_a_human_vouched_for_and_only_ours_reviews(scene):
     session, asked, levels = _reviewed_session(scene)
     session.know[0].linked[:] = True  # every box's tracklet was kept by an annotator
-    session.review(levels, 50)  # what is asked are only the tracks' ends (test_extension.py)
-    assert all(q.num_candidates == 1 for q in asked)
+    assert session.review(levels, 50) == 0 and not asked
+    session, asked, levels = _reviewed_session(scene)
+    session.know[0].reviewed[:] = True  # every track was kept in an earlier review
+    session.review(levels, 50)  # then only the tracks' ends are asked (test_extension.py)
+    assert asked and all(q.num_candidates == 1 for q in asked)
     session.strategy = dataclasses.replace(session.strategy, extend=False)
     assert session.review(levels, 50) == 0
     session, asked, levels = _reviewed_session(scene, "paper")

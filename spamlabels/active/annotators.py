@@ -19,7 +19,7 @@ Two kinds of question (paper §3.3, Fig. 3):
 * With ``review`` set and one candidate (ours with ``Selection.extend``): the candidate is a
   chain of unused boxes, one per frame, that may continue the track (successor) or lead into
   it (predecessor): "does the track go on through these boxes?" Answers: link it (1 click:
-  every box of the chain is accepted and joins the track), no link (1 click) or reject the
+  every box of the chain joins the track), no link (1 click) or reject the
   track (1 click).
 
 :class:`OracleAnnotator` answers from ground truth (experiments, the simulated annotator of

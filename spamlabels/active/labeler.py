@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import heapq
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -87,11 +88,11 @@ class HumanKnowledge:
     """Everything the annotator said about one sequence, as facts about its detections.
 
     Attributes:
-        accepted: ``(n,)`` boxes accepted (or refined) one by one at the GNN_node level, or as
-            part of a chain that continues a track (the review's extensions).
+        accepted: ``(n,)`` boxes accepted (or refined) one by one at the GNN_node level.
         linked: ``(n,)`` boxes of tracklets the annotator kept and linked (or confirmed as
-            having no link) at an edge level: their identity is human-checked, the boxes
-            themselves were not looked at one by one.
+            having no link) at an edge level, or of chains they linked to a track in the
+            review: their identity is human-checked, the boxes themselves were not looked at
+            one by one.
         rejected: ``(n,)`` false positives (single boxes, or whole tracklets).
         refined: ``(n,)`` boxes the annotator corrected (the new box is in ``xywh``).
         xywh: ``(n, 4)`` the boxes, with corrections.
@@ -100,16 +101,18 @@ class HumanKnowledge:
             it (such a track is not asked again); it vouches neither for the identity nor for
             single boxes.
         must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
-        extend: the pairs of ``must`` that link a chain of boxes to a track's end in the
-            review (ours): the final tracks take such a box into its partner's track even when
-            no clip tracked it.
-        cannot: per edge level, pairs ``(a, b)`` of detections that must not be joined *at
+        extend: pairs ``(a, b)``: the annotator said box ``b`` continues the track of box
+            ``a`` (a chain linked to a track's end in ours' review, each pair moving away from
+            the track; also in ``must``, in time order). The final tracks put ``b`` into
+            ``a``'s track after the relinking, and into no other.
+        cannot: per edge level (and at the review's level, one past the last, for chains the
+            annotator did not link), pairs ``(a, b)`` of detections that must not be joined *at
             that level*: the annotator said the tracklet ending at ``a`` is not the one just
             before the tracklet starting at ``b`` (every candidate shown and not chosen, with
-            or without an edge in the pruned graph). (They may still be one person with
-            another tracklet in between, which a later level will join, so the fact holds only
-            at the level where it was given, in every clip; the stitching of the final tracks
-            never joins such a pair directly.)
+            or without an edge in the pruned graph). (They may still be one person with another
+            tracklet in between, which a later level will join, so the fact holds only at the
+            level where it was given, in every clip; the stitching of the final tracks never
+            joins such a pair directly.)
     """
 
     accepted: NDArray[np.bool_]
@@ -680,19 +683,20 @@ class _Session:
         return np.where(count > 0, total / np.maximum(count, 1.0), 1.0)
 
     def _extend(self, level: int, clicks: float, progress: Any = None) -> int:
-        """The second part of the review: for each end of each final track, the chain of
-        unused candidates that continues it (:func:`extension_chains`; candidates in no
-        track, not rejected, and not a chain the annotator already turned down), the chain
-        whose boxes are least certain first (the entropy of their mean GNN_node
-        probability; longer chains first among equals). Each question shows the track with
-        the chain as its one candidate, successor or predecessor (:class:`TrackletQuery`
-        with ``review`` set, 1 click): linking it accepts every box of the chain and links
-        them to the track (``must`` and ``extend``; the final tracks take them in even though
-        no clip tracked them); no link records the chain's first pair as ``cannot`` at
-        ``level`` (not asked again while the track ends on the same box); reject drops the
-        track as in the review. Chains GNN_node is sure of (mean probability 0 or 1) are not
-        asked. Answers logged: ``extend``, ``no-extension``, ``reject``. Returns the clicks
-        spent."""
+        """The second part of the review: for each end of each final track, the chain of unused
+        candidates that continues it (:func:`extension_chains`; candidates in no track, not
+        rejected or human-checked, and not a chain the annotator already turned down), the
+        chain whose boxes are least certain first (the entropy of their mean GNN_node
+        probability; longer chains first among equals). Each question shows the track with the
+        chain as its one candidate, successor or predecessor (:class:`TrackletQuery` with
+        ``review`` set, 1 click): linking it marks the chain's boxes ``linked`` (their identity
+        is checked; the boxes are not accepted one by one, the oracle links a chain when most
+        of its boxes show the person) and records the links in ``must`` and ``extend`` (the
+        final tracks put the boxes into this track and no other); no link records the chain's
+        first pair as ``cannot`` at ``level`` (not asked again while the track ends on the same
+        box); reject drops the track as in the review. Chains GNN_node is sure of (mean
+        probability 0 or 1) are not asked. Answers logged: ``extend``, ``no-extension``,
+        ``reject``. Returns the clicks spent."""
         if clicks < 1:
             return 0
         asks: list[tuple[float, int, int, Extension, IntArray, float]] = []
@@ -700,7 +704,7 @@ class _Session:
             k, p = self.know[i], self._box_p(i)
             tracks = self._assemble(i)
             row = np.asarray(tracks.data["det_index"])
-            free = ~k.rejected & ~k.accepted
+            free = ~(k.rejected | k.accepted | k.linked)
             free[row[row >= 0]] = False
             refused = set(k.cannot.get(level, []))
             for e in extension_chains(tracks, t.dets, free):
@@ -721,7 +725,7 @@ class _Session:
             if clicks - spent < 1:
                 break
             t, k = self.tasks[i], self.know[i]
-            if k.rejected[rows].any() or k.accepted[e.rows].any() or k.rejected[e.rows].any():
+            if k.rejected[rows].any() or k.linked[e.rows].any() or k.rejected[e.rows].any():
                 continue  # changed by an earlier answer (tracks hold no rejected box)
             frames = t.dets.frame[rows]
             chain = e.rows[np.argsort(t.dets.frame[e.rows], kind="stable")]
@@ -741,12 +745,11 @@ class _Session:
                 k.rejected[rows] |= ~k.accepted[rows]
                 answer = "reject"
             elif named == 0:
-                k.accepted[chain] = True
-                seq = np.concatenate([[e.anchor], e.rows])  # moving away from the track
-                pairs = zip(seq[:-1].tolist(), seq[1:].tolist(), strict=True)
-                links = [(a_, b_) if e.side > 0 else (b_, a_) for a_, b_ in pairs]
-                k.must.extend(links)
-                k.extend.extend(links)
+                k.linked[chain] = True  # the chain's identity is checked, not each box
+                seq = np.concatenate([[e.anchor], e.rows]).tolist()  # away from the track
+                links = list(itertools.pairwise(seq))
+                k.extend.extend(links)  # (partner, box joining its track)
+                k.must.extend((a_, b_) if e.side > 0 else (b_, a_) for a_, b_ in links)
                 answer = "extend"
             else:
                 first = int(e.rows[0])

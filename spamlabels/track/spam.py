@@ -429,10 +429,11 @@ class SpamTracker(Tracker):
         (e.g. of tracklets whose identity an annotator checked) that ``cannot`` does not hold,
         join tracks across short gaps (``stitch_seconds``) except where ``cannot`` holds a pair
         ``(a, b)`` of rows of ``dets`` with ``a`` in the earlier track and ``b`` in the later
-        one (e.g. an annotator said they are not consecutive), put each row that is in no
-        track but paired in ``extend`` with one that is (along chains of pairs; e.g. boxes an
-        annotator said continue a track) into that row's track unless the track already has a
-        box in its frame, then interpolate and smooth the
+        one (e.g. an annotator said they are not consecutive), put the row ``b`` of each pair
+        ``(a, b)`` of ``extend`` (e.g. a box an annotator said continues the track of ``a``;
+        ``b`` is kept out of every track until then) into ``a``'s track, along chains of
+        pairs, unless that track already has a box in ``b``'s frame (then neither ``b`` nor
+        the rows beyond it join), then interpolate and smooth the
         boxes over time (``smooth_seconds``), except the rows of ``fixed`` ``(n,)`` (e.g.
         refined by an annotator), whose boxes are kept. Boxes are taken from ``dets``.
 
@@ -471,6 +472,8 @@ class SpamTracker(Tracker):
             prev_glob[:] = -1
             prev_glob[rows] = glob
             prev_end = e
+        if extend:  # these join their partner's track after the relinking, and no other
+            final[[b for _, b in extend]] = -1
         keep = final >= 0
         if drop is not None:
             keep &= ~drop
@@ -511,38 +514,30 @@ class SpamTracker(Tracker):
 
 def _attach(tracks: Tracks, dets: Detections, extend: Collection[tuple[int, int]],
             drop: NDArray[np.bool_] | None) -> Tracks:  # fmt: skip
-    """``tracks`` with the rows of ``dets`` that are in no track but paired in ``extend``
-    with a row that is (along chains of pairs), each in its partner's track, unless that
-    track already has a box in its frame or the row is in ``drop`` (then neither it nor the
-    rows beyond it on the chain join)."""
-    pairs = np.asarray(list(extend), np.int64).reshape(-1, 2)
+    """``tracks`` with row ``b`` of each pair ``(a, b)`` of ``extend`` in the track of row
+    ``a`` (``a`` in a track, or joined earlier along a chain of pairs), unless that track
+    already has a box in ``b``'s frame or ``b`` is in ``drop`` (then neither ``b`` nor the
+    rows beyond it join)."""
     row = np.asarray(tracks.data["det_index"])
     track_of = np.full(len(dets), -1, np.int64)
     track_of[row[row >= 0]] = tracks.id[row >= 0]
-    out_a, out_b = track_of[pairs[:, 0]] < 0, track_of[pairs[:, 1]] < 0
-    if drop is not None:
-        pairs = pairs[~(drop[pairs[:, 0]] | drop[pairs[:, 1]])]
-        out_a, out_b = track_of[pairs[:, 0]] < 0, track_of[pairs[:, 1]] < 0
-    pairs = pairs[out_a | out_b]
-    if not len(pairs):
-        return tracks
-    partners: dict[int, list[int]] = {}
-    for a, b in pairs.tolist():
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
+    after: dict[int, list[int]] = {}
+    for a, b in extend:
+        if drop is None or not drop[b]:
+            after.setdefault(int(a), []).append(int(b))
     taken = set(zip(tracks.id.tolist(), tracks.frame.tolist(), strict=True))
-    todo = [r for r in sorted(partners) if track_of[r] >= 0]
+    todo = [a for a in after if track_of[a] >= 0]
     added: list[int] = []
     while todo:
-        r = todo.pop(0)
-        for q in partners[r]:
-            key = (int(track_of[r]), int(dets.frame[q]))
-            if track_of[q] >= 0 or key in taken:
+        a = todo.pop()
+        for b in after.get(a, []):
+            key = (int(track_of[a]), int(dets.frame[b]))
+            if track_of[b] >= 0 or key in taken:
                 continue
-            track_of[q] = track_of[r]
+            track_of[b] = track_of[a]
             taken.add(key)
-            added.append(q)
-            todo.append(q)
+            added.append(b)
+            todo.append(b)
     if not added:
         return tracks
     new = np.asarray(added, np.int64)
