@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from spamlabels.core import Detections, Tracks, box_iou, xywh_to_xyxy
 
-__all__ = ["Extension", "extension_chains"]
+__all__ = ["Extension", "extension_chains", "track_positions"]
 
 IntArray = NDArray[np.int64]
 
@@ -36,6 +36,13 @@ class Extension:
     anchor: int
     side: int
     rows: IntArray
+
+
+def track_positions(tracks: Tracks) -> tuple[IntArray, list[IntArray]]:
+    """Sorted track ids of ``tracks`` and, per id, the positions of its rows in time order."""
+    order = np.lexsort((tracks.frame, tracks.id))
+    ids, first = np.unique(tracks.id[order], return_index=True)
+    return ids, np.split(order, first[1:])
 
 
 def extension_chains(tracks: Tracks, dets: Detections, free: NDArray[np.bool_],
@@ -65,23 +72,10 @@ def extension_chains(tracks: Tracks, dets: Detections, free: NDArray[np.bool_],
         raise ValueError(f"free has {len(free)} rows, dets {len(dets)}")
     if not len(tracks) or not free.any():
         return []
-    order = np.argsort(dets.frame, kind="stable")
-    frames, first = np.unique(dets.frame[order], return_index=True)
-    bounds = np.append(first, len(order))
     xyxy = xywh_to_xyxy(dets.xywh)
-
-    def at(frame: int) -> IntArray:
-        k = int(np.searchsorted(frames, frame))
-        if k == len(frames) or frames[k] != frame:
-            return np.zeros(0, np.int64)
-        rows = order[bounds[k] : bounds[k + 1]]
-        return rows[free[rows]]
-
     row_of = np.asarray(tracks.data["det_index"])
     out: list[Extension] = []
-    for tid in np.unique(tracks.id):
-        pos = np.flatnonzero(tracks.id == tid)
-        pos = pos[np.argsort(tracks.frame[pos], kind="stable")]
+    for tid, pos in zip(*track_positions(tracks), strict=True):
         real = pos[row_of[pos] >= 0]
         if not len(real):
             continue
@@ -97,7 +91,8 @@ def extension_chains(tracks: Tracks, dets: Detections, free: NDArray[np.bool_],
             while True:
                 frame += side
                 box = box + vel
-                cand = at(frame)
+                cand = dets.rows_at(frame)
+                cand = cand[free[cand]]
                 if not len(cand):
                     break
                 iou = box_iou(xywh_to_xyxy(box[None]), xyxy[cand])[0]

@@ -42,7 +42,7 @@ from spamlabels.active.annotators import (
     TrackletQuery,
 )
 from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, fit_shares, split_levels
-from spamlabels.active.extension import Extension, extension_chains
+from spamlabels.active.extension import Extension, extension_chains, track_positions
 from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
 from spamlabels.active.uncertainty import (
     binary_entropy,
@@ -131,6 +131,10 @@ class HumanKnowledge:
         n = len(dets)
         return cls(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
                    dets.xywh.copy(), np.zeros(n, bool))  # fmt: skip
+
+    def reject(self, rows: IntArray) -> None:
+        """Mark ``rows`` false positives, except boxes accepted one by one (they stay)."""
+        self.rejected[rows] |= ~self.accepted[rows]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: detection rows (of the candidate table) per kind of fact."""
@@ -268,6 +272,13 @@ class _Clip:
         """Every edge of node ``v`` is decided (``v`` was answered)."""
         assert self.open_edges is not None
         self.open_edges[self.edges_of(v)] = False
+
+
+def _track_rows(tracks: Tracks) -> list[IntArray]:
+    """Per track of ``tracks`` (sorted ids), the candidate rows of its real boxes in time
+    order (interpolated boxes left out)."""
+    row = np.asarray(tracks.data["det_index"])
+    return [row[pos][row[pos] >= 0] for pos in track_positions(tracks)[1]]
 
 
 def _node_members(det_to_node: IntArray, rows: IntArray, frames: IntArray, n_nodes: int
@@ -467,7 +478,7 @@ class _Session:
             return int(dets[-1]), int(rows_j[0])
 
         if a.reject:
-            k.rejected[dets] |= ~k.accepted[dets]  # boxes accepted one by one stay
+            k.reject(dets)
             text = "reject"
         else:
             k.linked[dets] = True
@@ -635,14 +646,11 @@ class _Session:
         for i in range(len(self.tasks)):
             k = self.know[i]
             p = np.where(k.accepted | k.linked | k.reviewed, 1.0, self._box_p(i))
-            tracks = self._assemble(i)
-            row = np.asarray(tracks.data["det_index"])
-            real = row >= 0
-            ids, node = np.unique(tracks.id[real], return_inverse=True)
-            u = existence_uncertainty(node, p[row[real]], len(ids))
-            # each track's rows in time order
-            order = np.lexsort((tracks.frame[real], node))
-            rows_of = np.split(row[real][order], np.cumsum(np.bincount(node))[:-1])
+            rows_of = _track_rows(self._assemble(i))
+            if not rows_of:
+                continue
+            node = np.repeat(np.arange(len(rows_of)), [len(r) for r in rows_of])
+            u = existence_uncertainty(node, p[np.concatenate(rows_of)], len(rows_of))
             for j in np.flatnonzero(u > 0):
                 asks.append((float(u[j]), len(rows_of[j]), i, rows_of[j]))
         asks.sort(key=lambda a: (-a[0], -a[1]))
@@ -661,7 +669,7 @@ class _Session:
                 raise ValueError(f"a review question has no candidates to link, the answer "
                                  f"names {a.predecessor} / {a.successor}")  # fmt: skip
             if a.reject:
-                k.rejected[rows] |= ~k.accepted[rows]  # boxes accepted one by one stay
+                k.reject(rows)
             else:
                 # a real object: not asked again (a top-up with these answers), but nothing
                 # said about its identity (its links stay the model's, open to the cut and the
@@ -703,17 +711,17 @@ class _Session:
         for i, t in enumerate(self.tasks):
             k, p = self.know[i], self._box_p(i)
             tracks = self._assemble(i)
-            row = np.asarray(tracks.data["det_index"])
+            rows_of = dict(zip(track_positions(tracks)[0].tolist(), _track_rows(tracks),
+                               strict=True))  # fmt: skip
             free = ~(k.rejected | k.accepted | k.linked)
+            row = np.asarray(tracks.data["det_index"])
             free[row[row >= 0]] = False
             refused = set(k.cannot.get(level, []))
             for e in extension_chains(tracks, t.dets, free):
                 pair = (e.anchor, int(e.rows[0])) if e.side > 0 else (int(e.rows[0]), e.anchor)
                 if pair in refused:
                     continue
-                mine = tracks.id == e.track
-                rows = row[mine & (row >= 0)]
-                rows = rows[np.argsort(t.dets.frame[rows], kind="stable")]
+                rows = rows_of[e.track]
                 pm = float(p[e.rows].mean())
                 if not 0.0 < pm < 1.0:
                     continue  # nothing to decide
@@ -742,7 +750,7 @@ class _Session:
                 raise ValueError(f"an extension question has one candidate, on side {e.side}; "
                                  f"the answer names {a.predecessor} / {a.successor}")  # fmt: skip
             if a.reject:
-                k.rejected[rows] |= ~k.accepted[rows]
+                k.reject(rows)
                 answer = "reject"
             elif named == 0:
                 k.linked[chain] = True  # the chain's identity is checked, not each box

@@ -541,14 +541,12 @@ def _attach(tracks: Tracks, dets: Detections, extend: Collection[tuple[int, int]
     if not added:
         return tracks
     new = np.asarray(added, np.int64)
-    data = {k: np.concatenate([np.asarray(v), np.zeros(len(new), np.asarray(v).dtype)])
-            for k, v in tracks.data.items()}  # fmt: skip
-    data["det_index"][len(tracks) :] = new
-    data["provenance"][len(tracks) :] = Provenance.PSEUDO
-    return Tracks(frame=np.concatenate([tracks.frame, dets.frame[new]]),
-                  xywh=np.concatenate([tracks.xywh, dets.xywh[new]]),
-                  id=np.concatenate([tracks.id, track_of[new]]),
-                  score=np.concatenate([tracks.score, dets.score[new]]), data=data)  # fmt: skip
+    data = {k: np.zeros(len(new), np.asarray(v).dtype) for k, v in tracks.data.items()}
+    data["det_index"][:] = new
+    data["provenance"][:] = Provenance.PSEUDO
+    joined = Tracks(frame=dets.frame[new], xywh=dets.xywh[new], id=track_of[new],
+                    score=dets.score[new], data=data)  # fmt: skip
+    return Tracks.merge([tracks, joined])
 
 
 def _human_links(
