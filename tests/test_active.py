@@ -660,8 +660,36 @@ def test_knowledge_round_trips_through_json(scene):
     for name in ("accepted", "linked", "rejected", "refined", "xywh", "reviewed"):
         np.testing.assert_array_equal(getattr(back, name), getattr(know, name))
     assert back.must == know.must and back.cannot == know.cannot
+    # with the level of each fact (links given above the first edge level are there)
+    assert back.must_at == know.must_at and max(know.must_at) > 1
+    np.testing.assert_array_equal(back.rejected_at[back.rejected], know.rejected_at[know.rejected])
     with pytest.raises(ValueError, match="candidate detections"):
         HumanKnowledge.from_dict(know.to_dict(), task.dets[:-1])
+    # answers saved before the levels were: every fact from the first level
+    old = {k: v for k, v in know.to_dict().items() if not k.endswith("_level")}
+    back = HumanKnowledge.from_dict(old, task.dets)
+    assert back.must == know.must and back.must_at == [0] * len(know.must)
+    assert not back.rejected_at.any()
+    with pytest.raises(ValueError, match="levels"):
+        HumanKnowledge.from_dict({**know.to_dict(), "must_level": [1]}, task.dets)
+
+
+def test_answers_replayed_with_no_new_question_give_the_same_labels(scene):
+    """A top-up replays each fact from the level where it was given: with no budget, the
+    hierarchy and the labels are those of the run that gave the answers."""
+    task = _task(scene)
+    _, gt, _ = scene
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    oracle = OracleAnnotator(truth, refine_iou=0.95)
+    res = label_sequences([task], oracle, 120, tracker=_tracker())
+    know = res.knowledge["s"]
+    assert know.refined.any() and (know.rejected_at[know.rejected] > 0).any()
+    saved = HumanKnowledge.from_dict(json.loads(json.dumps(know.to_dict())), task.dets)
+    again = label_sequences([task], oracle, 0, tracker=_tracker(), prior={"s": saved})
+    a, b = res.tracks["s"], again.tracks["s"]
+    assert not again.queries and len(a) == len(b)
+    for name in ("frame", "id", "xywh"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
 
 
 def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_path, capsys):

@@ -18,7 +18,8 @@ contains them (consecutive clips overlap) and at every later level: detections a
 rejected or refined; pairs of detections that show the same object (the links set), and,
 at the level of the question, pairs that must not be joined there (every other edge of a
 queried node). A tracklet answer therefore fixes the links of all its boxes at once, and the
-next levels build on it.
+next levels build on it. Each fact keeps the level where it was given: a later run with the
+same answers (a top-up) replays it from there, and so rebuilds the same hierarchy.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import copy
 import dataclasses
 import heapq
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -94,6 +95,8 @@ class HumanKnowledge:
             review: their identity is human-checked, the boxes themselves were not looked at
             one by one.
         rejected: ``(n,)`` false positives (single boxes, or whole tracklets).
+        rejected_at: ``(n,)`` the level at which each box of ``rejected`` was rejected (0:
+            GNN_node; meaningless where ``rejected`` is false).
         refined: ``(n,)`` boxes the annotator corrected (the new box is in ``xywh``).
         xywh: ``(n, 4)`` the boxes, with corrections.
         reviewed: ``(n,)`` boxes of whole final tracks the annotator kept in the review
@@ -101,6 +104,7 @@ class HumanKnowledge:
             it (such a track is not asked again); it vouches neither for the identity nor for
             single boxes.
         must: pairs ``(a, b)`` of detections that show the same object (``a`` earlier).
+        must_at: the level at which each pair of ``must`` was given (same length).
         extend: pairs ``(a, b)``: the annotator said box ``b`` continues the track of box
             ``a`` (a chain linked to a track's end in ours' review, each pair moving away from
             the track; also in ``must``, in time order). The final tracks put ``b`` into
@@ -113,6 +117,11 @@ class HumanKnowledge:
             tracklet in between, which a later level will join, so the fact holds only at the
             level where it was given, in every clip; the stitching of the final tracks never
             joins such a pair directly.)
+
+    The levels let a later run (a top-up, ``prior`` of :func:`label_sequences`) replay each
+    fact from the level where it was given, so that the hierarchy is built as it was when the
+    answers were given (applied from the first level, facts from the last levels changed the
+    tracklets below them: re-applied answers lost 0.8 HOTA, docs/benchmarks.md).
     """
 
     accepted: NDArray[np.bool_]
@@ -124,6 +133,14 @@ class HumanKnowledge:
     must: list[tuple[int, int]] = field(default_factory=list)
     extend: list[tuple[int, int]] = field(default_factory=list)
     cannot: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    rejected_at: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    must_at: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.rejected_at) != len(self.rejected):
+            self.rejected_at = np.zeros(len(self.rejected), np.int64)
+        if len(self.must_at) != len(self.must):
+            raise ValueError(f"{len(self.must)} must pairs but {len(self.must_at)} levels")
 
     @classmethod
     def empty(cls, dets: Detections) -> HumanKnowledge:
@@ -132,9 +149,28 @@ class HumanKnowledge:
         return cls(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
                    dets.xywh.copy(), np.zeros(n, bool))  # fmt: skip
 
-    def reject(self, rows: IntArray) -> None:
-        """Mark ``rows`` false positives, except boxes accepted one by one (they stay)."""
-        self.rejected[rows] |= ~self.accepted[rows]
+    def reject(self, rows: IntArray, level: int) -> None:
+        """Mark ``rows`` false positives at ``level``, except boxes accepted one by one (they
+        stay); a box already rejected keeps the lower of the two levels."""
+        r = np.asarray(rows, np.int64)
+        r = r[~self.accepted[r]]
+        newer = ~self.rejected[r] | (self.rejected_at[r] > level)
+        self.rejected_at[r[newer]] = level
+        self.rejected[r] = True
+
+    def link(self, pairs: Iterable[tuple[int, int]], level: int) -> None:
+        """Add ``pairs`` to ``must``, given at ``level``."""
+        for a, b in pairs:
+            self.must.append((int(a), int(b)))
+            self.must_at.append(level)
+
+    def rejected_by(self, level: int) -> NDArray[np.bool_]:
+        """``(n,)`` the boxes rejected at ``level`` or below."""
+        return self.rejected & (self.rejected_at <= level)
+
+    def must_by(self, level: int) -> list[tuple[int, int]]:
+        """The pairs of ``must`` given at ``level`` or below."""
+        return [p for p, lv in zip(self.must, self.must_at, strict=True) if lv <= level]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: detection rows (of the candidate table) per kind of fact."""
@@ -146,8 +182,10 @@ class HumanKnowledge:
             "detections": len(self.accepted),
             "accepted": rows(self.accepted), "linked": rows(self.linked),
             "rejected": rows(self.rejected), "reviewed": rows(self.reviewed),
+            "rejected_level": [int(v) for v in self.rejected_at[self.rejected]],
             "refined": {str(i): [float(v) for v in self.xywh[i]] for i in rows(self.refined)},
             "must": [[int(a), int(b)] for a, b in self.must],
+            "must_level": [int(v) for v in self.must_at],
             "extend": [[int(a), int(b)] for a, b in self.extend],
             "cannot": {str(lv): [[int(a), int(b)] for a, b in pairs]
                        for lv, pairs in sorted(self.cannot.items())},
@@ -169,6 +207,13 @@ class HumanKnowledge:
                 k.refined[int(row)] = True
                 k.xywh[int(row)] = np.asarray(box, np.float64)
             k.must = [(int(a), int(b)) for a, b in data.get("must", [])]
+            # answers saved before the levels were: every fact from the first level
+            k.must_at = [int(v) for v in data.get("must_level", [0] * len(k.must))]
+            rejected = np.asarray(data.get("rejected", []), np.int64)
+            levels = np.asarray(data.get("rejected_level", [0] * len(rejected)), np.int64)
+            if len(k.must_at) != len(k.must) or len(levels) != len(rejected):
+                raise ValueError("the levels do not match the facts")
+            k.rejected_at[rejected] = levels
             k.extend = [(int(a), int(b)) for a, b in data.get("extend", [])]
             k.cannot = {int(lv): [(int(a), int(b)) for a, b in pairs]
                         for lv, pairs in data.get("cannot", {}).items()}  # fmt: skip
@@ -325,7 +370,9 @@ class _Session:
             self.know.append(copy.deepcopy(known) if known is not None else fresh)
             self.box_prob.append((np.zeros(len(t.dets)), np.zeros(len(t.dets))))
             self.tracker.frame_rate, self.tracker.image_size = t.frame_rate, t.image_size
-            made = self.tracker.make_clips(t.dets.replace(xywh=self.know[i].xywh), t.n_frames)
+            # the boxes as detected: boxes refined in an earlier run are set where they were,
+            # after GNN_node has scored them (:meth:`run`)
+            made = self.tracker.make_clips(t.dets, t.n_frames)
             self.per_task.append(made)
             for c in made:
                 local = np.full(len(t.dets), -1, np.int64)
@@ -337,22 +384,31 @@ class _Session:
         return 1 + max((c.clip.hierarchy.num_edge_levels() for c in self.clips), default=0)
 
     # ----------------------------------------------------------------- clamps from knowledge
-    def _node_clamps(self, c: _Clip) -> NDArray[np.int8]:
+    # Clamps read the facts given at their level or below (``upto`` the level), so that a
+    # top-up replays earlier answers where they were given; which nodes are worth asking
+    # reads every fact known (``upto=None``), so that nothing known is asked again. In a
+    # single run the two are the same (nothing is known from the levels above).
+    def _node_clamps(self, c: _Clip, upto: int | None = 0) -> NDArray[np.int8]:
         k = self.know[c.task]
         rows = c.clip.det_index
         forced = np.zeros(len(rows), np.int8)
         forced[k.accepted[rows]] = 1
-        forced[k.rejected[rows]] = -1
+        rejected = k.rejected if upto is None else k.rejected_by(upto)
+        forced[rejected[rows]] = -1
         node = c.clip.hierarchy.det_to_node  # level 0: one node per detection
         out = np.zeros(int(node.max(initial=-1)) + 1, np.int8)
         out[node] = forced
         return out
 
-    def _edge_clamps(self, c: _Clip, g: LevelGraph, ep: NDArray[np.float64]
+    def _edge_clamps(self, c: _Clip, g: LevelGraph, ep: NDArray[np.float64],
+                     every: bool = False
                      ) -> tuple[LevelGraph, NDArray[np.float64], NDArray[np.int8]]:  # fmt: skip
-        """Forced decisions of ``g``'s edges from what is known; links the annotator set that
-        the pruned graph lacks are added as edges (probability 1, forced)."""
+        """Forced decisions of ``g``'s edges from the facts given at its level or below
+        (``every``: from every fact known); links the annotator set that the pruned graph lacks
+        are added as edges (probability 1, forced)."""
         k = self.know[c.task]
+        rejected = k.rejected if every else k.rejected_by(g.level)
+        must = k.must if every else k.must_by(g.level)
         h = c.clip.hierarchy
         n = g.num_nodes
         forced = np.zeros(g.num_edges, np.int8)
@@ -384,7 +440,7 @@ class _Session:
         rows = c.clip.det_index
         live = h.det_to_node >= 0
         size = np.bincount(h.det_to_node[live], minlength=n)
-        bad = np.bincount(h.det_to_node[live], weights=k.rejected[rows[live]], minlength=n)
+        bad = np.bincount(h.det_to_node[live], weights=rejected[rows[live]], minlength=n)
         dead = 2 * bad >= np.maximum(size, 1)
         dead &= bad > 0
         forced[dead[g.src] | dead[g.dst]] = -1
@@ -394,8 +450,8 @@ class _Session:
             forced[e[e >= 0]] = -1
         extra_src: list[int] = []
         extra_dst: list[int] = []
-        if k.must:
-            na, nb = nodes_of(k.must)
+        if must:
+            na, nb = nodes_of(must)
             e = find(na, nb)
             forced[e[e >= 0]] = 1
             window = (g.node_start - h.clip_start) // g.coverage
@@ -431,7 +487,7 @@ class _Session:
                       float(t.dets.score[row]), float(c.node_prob[node]))  # fmt: skip
         a: NodeAnswer = self.annotator.answer_node(q)
         if a.action == "reject":
-            k.rejected[row] = True
+            k.reject(np.asarray([row]), 0)
         else:
             k.accepted[row] = True
             if a.action == "refine":
@@ -439,11 +495,18 @@ class _Session:
                     raise ValueError("a refine answer needs the new box")
                 k.refined[row] = True
                 k.xywh[row] = a.xywh
-                for other in self.clips:  # later levels see the corrected box
-                    if other.task == c.task and other.local[row] >= 0:
-                        other.clip.hierarchy.xywh[other.local[row]] = a.xywh
+                self._set_boxes(c.task, np.asarray([row]))
         self.queries.append(Query(t.name, 0, "node", 1, a.action, a.clicks, u))
         return a.clicks
+
+    def _set_boxes(self, task: int, rows: IntArray) -> None:
+        """Put the boxes ``rows`` of sequence ``task`` as known (refined) into every clip that
+        holds them: the levels above GNN_node see the corrected boxes."""
+        xywh = self.know[task].xywh
+        for c in self.clips:
+            if c.task == task:
+                local = c.local[rows]
+                c.clip.hierarchy.xywh[local[local >= 0]] = xywh[rows[local >= 0]]
 
     def _ask_tracklet(self, c: _Clip, v: int, u: float, ptr: IntArray, members: IntArray,
                       answered: NDArray[np.bool_]) -> int:  # fmt: skip
@@ -478,7 +541,7 @@ class _Session:
             return int(dets[-1]), int(rows_j[0])
 
         if a.reject:
-            k.reject(dets)
+            k.reject(dets, g.level)
             text = "reject"
         else:
             k.linked[dets] = True
@@ -486,7 +549,7 @@ class _Session:
             for i in chosen:
                 if not 0 <= i < len(cands):
                     raise ValueError(f"answer names candidate {i}, the query has {len(cands)}")
-                k.must.append(pair(i))
+            k.link([pair(i) for i in sorted(chosen)], g.level)
             # every candidate shown and not chosen, with or without an edge in this graph: the
             # fact also holds in overlapping clips and for the stitching of the final tracks
             for j in range(len(cands)):
@@ -517,14 +580,14 @@ class _Session:
             if level == 0:
                 assert npb is not None, "the model has no node head"
                 u = binary_entropy(npb)
-                u[self._node_clamps(c) != 0] = 0.0
+                u[self._node_clamps(c, upto=None) != 0] = 0.0
                 c.node_row = np.empty(g.num_nodes, np.int64)
                 c.node_row[h.det_to_node] = c.clip.det_index  # one node per detection
                 total, count = self.box_prob[c.task]
                 np.add.at(total, c.node_row, npb)
                 np.add.at(count, c.node_row, 1.0)
             else:
-                _, _, forced = self._edge_clamps(c, g, ep)
+                _, _, forced = self._edge_clamps(c, g, ep, every=True)
                 c.open_edges = forced[: g.num_edges] == 0
                 u = edge_node_uncertainty(g.src, g.dst, ep, g.num_nodes, mask=c.open_edges)
                 rows = c.clip.det_index
@@ -593,6 +656,9 @@ class _Session:
                 if all(c.clip.hierarchy.done() for c in self.clips):
                     break
                 cands, members = self._score_level(level)
+                if level == 0:  # refined in an earlier run: set as after their question
+                    for i, k in enumerate(self.know):
+                        self._set_boxes(i, np.flatnonzero(k.refined))
                 allowance = budget.allowance(level)
                 spent = 0
                 answered = [np.zeros(len(t.dets), bool) for t in self.tasks]
@@ -669,7 +735,7 @@ class _Session:
                 raise ValueError(f"a review question has no candidates to link, the answer "
                                  f"names {a.predecessor} / {a.successor}")  # fmt: skip
             if a.reject:
-                k.reject(rows)
+                k.reject(rows, level)
             else:
                 # a real object: not asked again (a top-up with these answers), but nothing
                 # said about its identity (its links stay the model's, open to the cut and the
@@ -750,14 +816,14 @@ class _Session:
                 raise ValueError(f"an extension question has one candidate, on side {e.side}; "
                                  f"the answer names {a.predecessor} / {a.successor}")  # fmt: skip
             if a.reject:
-                k.reject(rows)
+                k.reject(rows, level)
                 answer = "reject"
             elif named == 0:
                 k.linked[chain] = True  # the chain's identity is checked, not each box
                 seq = np.concatenate([[e.anchor], e.rows]).tolist()  # away from the track
                 links = list(itertools.pairwise(seq))
                 k.extend.extend(links)  # (partner, box joining its track)
-                k.must.extend((a_, b_) if e.side > 0 else (b_, a_) for a_, b_ in links)
+                k.link(((a_, b_) if e.side > 0 else (b_, a_) for a_, b_ in links), level)
                 answer = "extend"
             else:
                 first = int(e.rows[0])
@@ -829,8 +895,9 @@ def label_sequences(
             edge, or all of them already fixed by answers), after the uncertain ones; with an
             unlimited budget and the oracle this is the "every decision correct" ceiling.
         prior: per sequence name, answers of an earlier run on the same candidates
-            (:meth:`HumanKnowledge.from_dict`): applied from the start, never asked again,
-            not charged; the result's knowledge holds them plus the new answers.
+            (:meth:`HumanKnowledge.from_dict`): each fact replayed from the level where it
+            was given (with no budget, the labels of that run), never asked again, not charged; the
+            result's knowledge holds them plus the new answers.
         fit_split: before asking anything, run the hierarchy once without answers to count
             the questions each level has, and move the share of a level beyond its count to
             the other levels (:func:`~spamlabels.active.budget.fit_shares`), so that the

@@ -101,8 +101,9 @@ def add_parser(sub: Any) -> None:
                    "this (0-2), 0 = off (default: SpamConfig.swap_margin); never breaking a link "
                    "the annotator set or one inside tracklets they linked")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
-                   help="answers.json of an earlier run on the same candidates: applied from "
-                   "the start, never asked again; this run's budget comes on top")  # fmt: skip
+                   help="answers.json of an earlier run on the same candidates: each answer "
+                   "replayed from the level where it was given, never asked again; this run's "
+                   "budget comes on top")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of random strategies")
     p.add_argument("--selftrain", action="store_true",
                    help="first fine-tune the weights on their own pseudo-labels of these "

@@ -115,7 +115,8 @@ class LabelJob:
             consecutive), nor making two boxes they said are not consecutive consecutive boxes
             of one track.
         answers: ``answers.json`` of an earlier run on the same candidates: its answers are
-            applied from the start and never asked again (clicks of this run come on top).
+            replayed, each from the level where it was given, and never asked again (clicks
+            of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,
             ``tests/test_device.py``).
     """
