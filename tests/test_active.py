@@ -675,21 +675,65 @@ def test_knowledge_round_trips_through_json(scene):
 
 
 def test_answers_replayed_with_no_new_question_give_the_same_labels(scene):
-    """A top-up replays each fact from the level where it was given: with no budget, the
-    hierarchy and the labels are those of the run that gave the answers."""
+    """A top-up replays each fact from the level where it was given: with no budget, every
+    level of every clip and the labels are those of the run that gave the answers."""
+    from spamlabels.active.labeler import _Session
+
     task = _task(scene)
     _, gt, _ = scene
-    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
-    oracle = OracleAnnotator(truth, refine_iou=0.95)
-    res = label_sequences([task], oracle, 120, tracker=_tracker())
-    know = res.knowledge["s"]
-    assert know.refined.any() and (know.rejected_at[know.rejected] > 0).any()
+    oracle = OracleAnnotator({"s": SequenceTruth.from_ground_truth(task.dets, gt)})
+    seen: list[int] = []
+
+    def on_node(q: NodeQuery) -> NodeAnswer:
+        a = oracle.answer_node(q)
+        if a.action == "accept":  # grown by half
+            a = NodeAnswer("refine", q.xywh * np.array([1.0, 1.0, 1.5, 1.5]))
+        seen.append(q.det)
+        return a
+
+    ann = CallbackAnnotator(on_node, oracle.answer_tracklet)
+    first = _Session(_tracker(), [task], ann, STRATEGIES["hierarchical"], 0)
+    shares = split_levels(first.num_levels())
+    first.run(LevelBudget(160, shares))
+    know = first.know[0]
+    assert know.refined.sum() >= 2 and (know.rejected_at[know.rejected] > 0).any()
     saved = HumanKnowledge.from_dict(json.loads(json.dumps(know.to_dict())), task.dets)
-    again = label_sequences([task], oracle, 0, tracker=_tracker(), prior={"s": saved})
-    a, b = res.tracks["s"], again.tracks["s"]
-    assert not again.queries and len(a) == len(b)
+    again = _Session(_tracker(), [task], ann, STRATEGIES["hierarchical"], 0, prior={"s": saved})
+    asked = len(seen)
+    again.run(LevelBudget(0, shares))
+    assert len(seen) == asked and not again.queries
+    for c1, c2 in zip(first.clips, again.clips, strict=True):
+        r1, r2 = c1.clip.hierarchy.records, c2.clip.hierarchy.records
+        assert len(r1) == len(r2)
+        for a, b in zip(r1, r2, strict=True):  # the same tracklets at every level
+            np.testing.assert_array_equal(a.det_to_node, b.det_to_node)
+    a, b = first.results()["s"], again.results()["s"]
     for name in ("frame", "id", "xywh"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_a_box_rejected_twice_keeps_the_lower_level(scene):
+    k = HumanKnowledge.empty(_task(scene).dets)
+    k.accepted[2] = True
+    k.reject(np.array([1, 2, 3]), 5)
+    k.reject(np.array([3, 4]), 2)
+    k.reject(np.array([1]), 7)
+    assert np.flatnonzero(k.rejected).tolist() == [1, 3, 4]  # the accepted box stays
+    assert k.rejected_at[[1, 3, 4]].tolist() == [5, 2, 2]
+    assert k.rejected_by(2).nonzero()[0].tolist() == [3, 4]
+    k.link([(1, 5)], 3)
+    assert k.must_by(2) == [] and k.must_by(3) == [(1, 5)]
+    d = k.to_dict()
+    for bad, match in (({"rejected": [-1], "rejected_level": [0]}, "outside"),
+                       ({"rejected_level": [0, 2.5, 2]}, "whole numbers"),
+                       ({"rejected_level": [0, -1, 2]}, ">= 0"),
+                       ({"accepted": [1]}, "both accepted and rejected")):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            HumanKnowledge.from_dict({**d, **bad}, _task(scene).dets)
+    # a row listed twice keeps its lower level
+    twice = {**d, "rejected": [1, 1, 3, 4], "rejected_level": [6, 5, 2, 2]}
+    back = HumanKnowledge.from_dict(twice, _task(scene).dets)
+    assert back.rejected_at[[1, 3, 4]].tolist() == [5, 2, 2]
 
 
 def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_path, capsys):

@@ -137,10 +137,13 @@ class HumanKnowledge:
     must_at: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if len(self.rejected_at) != len(self.rejected):
+        # not given: every fact from the first level (as answers saved before the levels)
+        if not len(self.rejected_at):
             self.rejected_at = np.zeros(len(self.rejected), np.int64)
-        if len(self.must_at) != len(self.must):
-            raise ValueError(f"{len(self.must)} must pairs but {len(self.must_at)} levels")
+        if not self.must_at:
+            self.must_at = [0] * len(self.must)
+        if len(self.rejected_at) != len(self.rejected) or len(self.must_at) != len(self.must):
+            raise ValueError("rejected_at / must_at must match rejected / must")
 
     @classmethod
     def empty(cls, dets: Detections) -> HumanKnowledge:
@@ -200,29 +203,49 @@ class HumanKnowledge:
         if int(data.get("detections", -1)) != n:
             raise ValueError(f"answers are for {data.get('detections')} candidate detections, "
                              f"this sequence has {n}")  # fmt: skip
+
+        def ints(values: Any) -> list[int]:
+            out = [int(v) for v in values]
+            if any(o != v for o, v in zip(out, values, strict=True)):
+                raise ValueError(f"expected whole numbers, got {values}")
+            return out
+
         try:
-            for name in ("accepted", "linked", "rejected", "reviewed"):
-                getattr(k, name)[np.asarray(data.get(name, []), np.int64)] = True
-            for row, box in data.get("refined", {}).items():
-                k.refined[int(row)] = True
-                k.xywh[int(row)] = np.asarray(box, np.float64)
+            lists = {name: ints(data.get(name, []))
+                     for name in ("accepted", "linked", "rejected", "reviewed")}  # fmt: skip
+            refined = {int(row): [float(v) for v in box]
+                       for row, box in data.get("refined", {}).items()}  # fmt: skip
             k.must = [(int(a), int(b)) for a, b in data.get("must", [])]
-            # answers saved before the levels were: every fact from the first level
-            k.must_at = [int(v) for v in data.get("must_level", [0] * len(k.must))]
-            rejected = np.asarray(data.get("rejected", []), np.int64)
-            levels = np.asarray(data.get("rejected_level", [0] * len(rejected)), np.int64)
-            if len(k.must_at) != len(k.must) or len(levels) != len(rejected):
-                raise ValueError("the levels do not match the facts")
-            k.rejected_at[rejected] = levels
             k.extend = [(int(a), int(b)) for a, b in data.get("extend", [])]
             k.cannot = {int(lv): [(int(a), int(b)) for a, b in pairs]
                         for lv, pairs in data.get("cannot", {}).items()}  # fmt: skip
-        except (IndexError, TypeError, ValueError) as err:
+            # answers saved before the levels were: every fact from the first level
+            k.must_at = ints(data.get("must_level", [0] * len(k.must)))
+            levels = ints(data.get("rejected_level", [0] * len(lists["rejected"])))
+        except (TypeError, ValueError) as err:
             raise ValueError(f"malformed answers: {err}") from None
-        rows = [r for pair in k.must + k.extend for r in pair]
+        if len(k.must_at) != len(k.must) or len(levels) != len(lists["rejected"]):
+            raise ValueError("the levels do not match the facts (must_level, rejected_level)")
+        if min(k.must_at + levels, default=0) < 0:
+            raise ValueError("levels must be >= 0")
+        rows = [r for v in lists.values() for r in v] + list(refined)
+        rows += [r for pair in k.must + k.extend for r in pair]
         rows += [r for pairs in k.cannot.values() for pair in pairs for r in pair]
         if rows and (min(rows) < 0 or max(rows) >= n):
             raise ValueError(f"answers name detection rows outside 0..{n - 1}")
+        if set(lists["accepted"]) & set(lists["rejected"]):
+            raise ValueError("a box is both accepted and rejected")
+        for name, v in lists.items():
+            getattr(k, name)[np.asarray(v, np.int64)] = True
+        k.rejected_at[:] = np.iinfo(np.int64).max
+        np.minimum.at(k.rejected_at, np.asarray(lists["rejected"], np.int64),
+                      np.asarray(levels, np.int64))  # fmt: skip
+        k.rejected_at[~k.rejected] = 0
+        for row, box in refined.items():
+            if len(box) != 4:
+                raise ValueError(f"malformed answers: refined box of row {row} is not x, y, w, h")
+            k.refined[row] = True
+            k.xywh[row] = box
         return k
 
 
