@@ -235,12 +235,11 @@ class HumanKnowledge:
             raise ValueError(f"answers name detection rows outside 0..{n - 1}")
         if set(lists["accepted"]) & set(lists["rejected"]):
             raise ValueError("a box is both accepted and rejected")
-        for name, v in lists.items():
-            getattr(k, name)[np.asarray(v, np.int64)] = True
-        k.rejected_at[:] = np.iinfo(np.int64).max
-        np.minimum.at(k.rejected_at, np.asarray(lists["rejected"], np.int64),
-                      np.asarray(levels, np.int64))  # fmt: skip
-        k.rejected_at[~k.rejected] = 0
+        for name in ("accepted", "linked", "reviewed"):
+            getattr(k, name)[np.asarray(lists[name], np.int64)] = True
+        rejected = np.asarray(lists["rejected"], np.int64)
+        for lv in set(levels):  # a row listed twice keeps its lower level
+            k.reject(rejected[np.asarray(levels) == lv], lv)
         for row, box in refined.items():
             if len(box) != 4:
                 raise ValueError(f"malformed answers: refined box of row {row} is not x, y, w, h")
@@ -407,16 +406,16 @@ class _Session:
         return 1 + max((c.clip.hierarchy.num_edge_levels() for c in self.clips), default=0)
 
     # ----------------------------------------------------------------- clamps from knowledge
-    # Clamps read the facts given at their level or below (``upto`` the level), so that a
-    # top-up replays earlier answers where they were given; which nodes are worth asking
-    # reads every fact known (``upto=None``), so that nothing known is asked again. In a
-    # single run the two are the same (nothing is known from the levels above).
-    def _node_clamps(self, c: _Clip, upto: int | None = 0) -> NDArray[np.int8]:
+    # Clamps read the facts given at their level or below, so that a top-up replays earlier
+    # answers where they were given; which nodes are worth asking reads every fact known
+    # (``every``), so that nothing known is asked again. In a single run the two are the same
+    # (nothing is known from the levels above).
+    def _node_clamps(self, c: _Clip, every: bool = False) -> NDArray[np.int8]:
         k = self.know[c.task]
         rows = c.clip.det_index
         forced = np.zeros(len(rows), np.int8)
         forced[k.accepted[rows]] = 1
-        rejected = k.rejected if upto is None else k.rejected_by(upto)
+        rejected = k.rejected if every else k.rejected_by(0)
         forced[rejected[rows]] = -1
         node = c.clip.hierarchy.det_to_node  # level 0: one node per detection
         out = np.zeros(int(node.max(initial=-1)) + 1, np.int8)
@@ -603,7 +602,7 @@ class _Session:
             if level == 0:
                 assert npb is not None, "the model has no node head"
                 u = binary_entropy(npb)
-                u[self._node_clamps(c, upto=None) != 0] = 0.0
+                u[self._node_clamps(c, every=True) != 0] = 0.0
                 c.node_row = np.empty(g.num_nodes, np.int64)
                 c.node_row[h.det_to_node] = c.clip.det_index  # one node per detection
                 total, count = self.box_prob[c.task]
