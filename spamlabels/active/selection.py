@@ -205,7 +205,8 @@ def consistency(view: LevelView) -> FloatArray:
 
 def ensemble_selection(models: Sequence[Any]) -> Selection:
     """``ensemble|hierarchical``: at GNN_node, the entropy of the mean node probability of the
-    labelling model and ``models`` (other checkpoints; Beluch et al.); edge levels as ours."""
+    labelling model and ``models`` (other checkpoints; Beluch et al.); the edge levels by
+    :func:`entropy`, as ``paper`` and ours (no review of whole tracks: that is ours only)."""
 
     def node(view: LevelView) -> FloatArray:
         assert view.node_prob is not None

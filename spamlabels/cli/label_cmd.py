@@ -39,9 +39,10 @@ def add_parser(sub: Any) -> None:
             "Run the graph hierarchy over the candidate detections of each sequence folder and "
             "ask an annotator about its most uncertain decisions (binary entropy), level by "
             "level, until the budget is spent; one budget pool over all sequences. Writes "
-            "OUT_DIR/<sequence>.txt (MOTChallenge), <sequence>.provenance.csv, effort.json and "
-            "report.md. Click costs: accept / reject a box 1, refine a box 2, link a tracklet "
-            "1; full manual cost = 2 per ground-truth box + 1 per association."
+            "OUT_DIR/<sequence>.txt (MOTChallenge), <sequence>.provenance.csv, effort.json, "
+            "answers.json (for --answers), questions.csv and report.md. Click costs: accept / "
+            "reject a box 1, refine a box 2, link a tracklet 1; full manual cost = 2 per "
+            "ground-truth box + 1 per association."
         ),
     )
     p.add_argument("seqs", nargs="+", type=Path, metavar="SEQ_DIR", help="sequence folders")
@@ -93,13 +94,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--cut-iou", type=unit_float, default=None, metavar="IOU",
                    help="before stitching, cut a link where straight lines through the boxes on "
                    "either side meet the boxes across the link with a mean IoU below this, 0 = off "
-                   "(default: SpamConfig.cut_iou); never a link the annotator set or one "
-                   "inside tracklets they linked")  # fmt: skip
+                   "(default: SpamConfig.cut_iou); never a link the annotator set, nor one "
+                   "inside or between tracklets whose identity they checked (unless they said "
+                   "the two are not consecutive)")  # fmt: skip
     p.add_argument("--swap-margin", type=swap_margin, default=None, metavar="GAIN",
                    help="first, exchange the tails of two tracks where straight lines through "
                    "their boxes continue each other's tracks better than their own by more than "
                    "this (0-2), 0 = off (default: SpamConfig.swap_margin); never breaking a link "
-                   "the annotator set or one inside tracklets they linked")  # fmt: skip
+                   "the annotator set, nor one inside or between tracklets whose identity they "
+                   "checked (unless they said the two are not consecutive)")  # fmt: skip
     p.add_argument("--answers", type=Path, metavar="JSON",
                    help="answers.json of an earlier run on the same candidates: each answer "
                    "replayed from the level where it was given, never asked again; this run's "
