@@ -183,6 +183,16 @@ def test_zero_budget_gives_the_trackers_pseudo_labels(scene):
     assert set(np.unique(out.data["provenance"])) <= {Provenance.PSEUDO, Provenance.INTERPOLATED}
 
 
+def test_the_truth_of_a_sequence_without_counted_pedestrians_is_all_false(scene):
+    _, gt, _ = scene
+    task = _task(scene)
+    truth = SequenceTruth.from_ground_truth(task.dets, gt[np.zeros(len(gt), bool)])
+    assert (truth.gt_id == -1).all() and np.isnan(truth.gt_xywh).all()
+    assert truth.gt_xywh.shape == (len(task.dets), 4)
+    answer = OracleAnnotator({"s": truth}).answer_node(NodeQuery("s", 0, 1, np.zeros(4), 0.5, 0.5))
+    assert answer.action == "reject"
+
+
 def test_oracle_answers_improve_the_labels_within_the_budget(scene):
     info, gt, _ = scene
     task = _task(scene)

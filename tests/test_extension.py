@@ -182,11 +182,15 @@ def test_a_linked_chain_joins_its_track_and_a_refused_one_is_not_asked_again(sce
     assert len(k.cannot[levels]) == len(first) >= 3 and not k.must and not k.linked.any()
     assert not k.extend
     assert [q.answer for q in session.queries[-len(first) :]] == ["no-extension"] * len(first)
-    again, asked2, _ = _session(scene, lambda q: TrackletAnswer(), prior={"s": k})
-    again.review(levels, budget)
-    assert any(q.num_candidates for q in asked2)
     seen = {tuple(q.candidate(0).tolist()) for q in first}
-    assert all(tuple(q.candidate(0).tolist()) not in seen for q in asked2 if q.num_candidates)
+    # also when the earlier run's review came at a deeper level (it held a longer sequence)
+    deeper = HumanKnowledge.from_dict({**k.to_dict(), "cannot": {}}, session.tasks[0].dets)
+    deeper.cannot = {levels + 2: list(k.cannot[levels])}
+    for prior in (k, deeper):
+        again, asked2, _ = _session(scene, lambda q: TrackletAnswer(), prior={"s": prior})
+        again.review(levels, budget)
+        assert any(q.num_candidates for q in asked2)
+        assert all(tuple(q.candidate(0).tolist()) not in seen for q in asked2 if q.num_candidates)
 
     # "reject" drops the track, which is then not asked about at its other end
     def reject_ends(q: TrackletQuery) -> TrackletAnswer:

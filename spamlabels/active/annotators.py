@@ -197,6 +197,8 @@ class SequenceTruth:
         Detections on distractors or ignored boxes count as false positives: evaluation would
         remove them or count them as such."""
         target = gt[counted_boxes(gt)]
+        if not len(target):  # no pedestrian counts (e.g. a half with none): all false
+            return cls(np.full(len(dets), -1, np.int64), np.full((len(dets), 4), np.nan))
         to_gt, _ = match_per_frame(dets, target, iou_threshold)
         hit = to_gt >= 0
         idx = np.maximum(to_gt, 0)

@@ -804,7 +804,12 @@ class _Session:
             free = ~(k.rejected | k.accepted | k.linked)
             row = np.asarray(tracks.data["det_index"])
             free[row[row >= 0]] = False
-            refused = set(k.cannot.get(level, []))
+            # turned down in a review, this run's or an earlier one's: every key past this
+            # sequence's deepest edge level (an earlier run with longer sequences put its
+            # review deeper than ``level``)
+            deepest = max((c.clip.hierarchy.num_edge_levels() for c in self.clips
+                           if c.task == i), default=0)  # fmt: skip
+            refused = {p for lv, pairs in k.cannot.items() if lv > deepest for p in pairs}
             for e in extension_chains(tracks, t.dets, free):
                 pair = (e.anchor, int(e.rows[0])) if e.side > 0 else (int(e.rows[0]), e.anchor)
                 if pair in refused:
