@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from spamlabels.active import (
     TrackletAnswer,
     TrackletQuery,
     binary_entropy,
+    check_split,
     edge_node_uncertainty,
     existence_uncertainty,
     fit_shares,
@@ -94,9 +96,14 @@ def test_fit_shares_moves_what_a_level_cannot_take():
 def test_parse_budget_and_full_cost():
     assert parse_budget("3.3%", 1000) == 33
     assert parse_budget("500", None) == 500
-    for bad in ("abc", "-3", "120%"):
+    for bad in ("abc", "-3", "120%", "500.0"):
         with pytest.raises(ValueError, match="budget"):
             parse_budget(bad, 1000)
+    with pytest.raises(ValueError, match="whole number of clicks"):
+        parse_budget("500.0", 1000)
+    for split in ((float("nan"), 0.3, 0.5), (0.2, float("inf"), 0.5), (0.2, -0.1, 0.5)):
+        with pytest.raises(ValueError, match="finite non-negative"):
+            check_split(split)
     with pytest.raises(ValueError, match="full manual cost"):
         parse_budget("1%", None)
     gt = make_tracks([(1, 1, 0, 0, 5, 5), (2, 1, 0, 0, 5, 5), (3, 1, 0, 0, 5, 5),
@@ -338,6 +345,45 @@ def test_cli_label_refuses_without_ground_truth_and_writes_nothing(seq_dir, tmp_
     assert main(["label", str(seq_dir), "--budget", "lots", "--out", str(out),
                  "--no-progress"]) == 2  # fmt: skip
     assert "budget 'lots'" in capsys.readouterr().err and not out.exists()
+    # an --out that cannot be a folder is refused before any labelling
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["label", str(seq_dir), "--out", str(blocker), "--no-progress"]) == 2
+    assert "not a folder" in capsys.readouterr().err and blocker.read_text() == "x"
+
+
+def test_cli_label_writes_all_or_nothing_and_the_answers_first(seq_dir, tmp_path, capsys,
+                                                             monkeypatch):  # fmt: skip
+    import spamlabels.engine.label as engine
+
+    out = tmp_path / "out"
+    args = ["label", str(seq_dir), "--budget", "20", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    assert "answers.json" in before and not [n for n in before if n.startswith(".")]
+    moved: list[str] = []
+    real = engine.os.replace
+
+    def record(src, dst):  # os.replace everywhere: keep the moves into the output folder
+        if Path(dst).parent == out:
+            moved.append(Path(dst).name)
+        real(src, dst)
+
+    monkeypatch.setattr(engine.os, "replace", record)
+    assert main([*args[:-1], "--budget", "30", "--no-progress"]) == 0
+    assert moved[0] == "answers.json" and len(moved) == len(before)
+    monkeypatch.setattr(engine.os, "replace", real)
+
+    # a failure while the files are written leaves the folder as it was, no staging left
+    after = {f.name: f.read_bytes() for f in out.iterdir()}
+
+    def broken(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine, "atomic_write", broken)  # after the label files are staged
+    with pytest.raises(OSError, match="disk full"):
+        main(["label", str(seq_dir), "--budget", "40", "--out", str(out), "--no-progress"])
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == after
 
 
 @pytest.mark.integration
@@ -771,6 +817,22 @@ def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_pat
                  "--out", str(tmp_path / "c"), "--no-progress"]) == 2  # fmt: skip
     assert "other candidate detections" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+    # a malformed entry is refused with the file's name; answers for none of the given
+    # sequences are kept but said
+    doc = json.loads((first / "answers.json").read_text())
+    for bad in (1, {**old, "clicks": "x"}, {**old, "clicks": -3}, {**old, "knowledge": None}):
+        broken = tmp_path / "broken.json"
+        broken.write_text(json.dumps({**doc, "sequences": {name: bad}}))
+        assert main(["label", str(seq_dir), "--answers", str(broken), "--out",
+                     str(tmp_path / "c"), "--no-progress"]) == 2  # fmt: skip
+        assert "broken.json" in capsys.readouterr().err and not (tmp_path / "c").exists()
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**doc, "sequences": {"ELSEWHERE": old}}))
+    with pytest.warns(UserWarning, match="no answers for the given sequences"):
+        assert main(["label", str(seq_dir), "--budget", "0", "--answers", str(other),
+                     "--out", str(tmp_path / "d"), "--no-progress"]) == 0  # fmt: skip
+    kept = json.loads((tmp_path / "d" / "answers.json").read_text())["sequences"]
+    assert kept["ELSEWHERE"] == old and name in kept
 
 
 def test_an_answer_closes_its_edges_for_the_neighbours_ranking():

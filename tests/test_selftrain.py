@@ -130,3 +130,7 @@ def test_cli_label_selftrain_trains_once(tmp_path, capsys):
     assert effort["settings"]["weights"] == str(out / "selftrained.pt")
     assert main(args) == 0
     assert "self-trained weights reused" in capsys.readouterr().err
+    # what needs no model is checked before training: nothing trained, nothing written
+    bad = tmp_path / "bad"
+    assert main([*args[:3], "lots", "--out", str(bad), *args[6:]]) == 2
+    assert "budget 'lots'" in capsys.readouterr().err and not bad.exists()

@@ -13,6 +13,7 @@ rolls over to the next one (design notes §3.5).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -86,7 +87,9 @@ def parse_budget(text: str, full: int | None) -> int:
     try:
         clicks = int(t)
     except ValueError:
-        raise ValueError(f"budget {text!r}: expected a number of clicks or a percentage") from None
+        raise ValueError(
+            f"budget {text!r}: expected a whole number of clicks (500) or a percentage (3.3%)"
+        ) from None
     if clicks < 0:
         raise ValueError(f"budget {text!r}: must not be negative")
     return clicks
@@ -96,8 +99,8 @@ def check_split(split: Sequence[float]) -> tuple[float, float, float]:
     """``split`` as a tuple if it is three non-negative shares with a positive sum; raises
     :class:`ValueError` otherwise."""
     values = tuple(float(v) for v in split)
-    if len(values) != 3 or min(values) < 0 or sum(values) <= 0:
-        raise ValueError(f"split must be three non-negative shares, got {tuple(split)}")
+    if len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values) or sum(values) <= 0:
+        raise ValueError(f"split must be three finite non-negative shares, got {tuple(split)}")
     return values  # type: ignore[return-value]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,32 +127,28 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.active import DEFAULT_SPLIT
     from spamlabels.cli.selftrain_cmd import selftrain_config
     from spamlabels.core import DataFormatError
-    from spamlabels.engine import LabelJob, run_label_job, self_train
+    from spamlabels.engine import LabelJob, check_label_job, run_label_job, self_train
     from spamlabels.io import MOTSequence
 
     t0 = time.perf_counter()
-    weights = args.weights
-    if args.selftrain:
-        try:
-            config = selftrain_config(args, prefix="selftrain-", min_conf=args.min_conf)
-        except ValueError as err:
-            print(f"spam label: error: {err}", file=sys.stderr)
-            return 2
-        seqs = [MOTSequence.open(p) for p in args.seqs]
-        st = self_train(seqs, args.out / "selftrained.pt", half=args.half, init=weights,
-                        config=config, progress=not args.no_progress, reuse=True)  # fmt: skip
-        weights = st.weights
-        verb = "reused" if st.reused else "written"
-        print(f"self-trained weights {verb}: {weights}", file=sys.stderr)
     job = LabelJob(
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
-        weights=weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
+        weights=args.weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
         cut_iou=args.cut_iou, swap_margin=args.swap_margin, answers=args.answers,
         device=args.device,
     )  # fmt: skip
     try:
+        if args.selftrain:  # everything that needs no model is checked before training
+            config = selftrain_config(args, prefix="selftrain-", min_conf=args.min_conf)
+            check_label_job(args.seqs, args.out, job)
+            seqs = [MOTSequence.open(p) for p in args.seqs]
+            st = self_train(seqs, args.out / "selftrained.pt", half=args.half, init=args.weights,
+                            config=config, progress=not args.no_progress, reuse=True)  # fmt: skip
+            job = replace(job, weights=st.weights)
+            verb = "reused" if st.reused else "written"
+            print(f"self-trained weights {verb}: {st.weights}", file=sys.stderr)
         summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
     except ValueError as err:
         if isinstance(err, DataFormatError):

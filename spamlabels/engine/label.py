@@ -26,8 +26,11 @@ pool over all sequences) and writes into ``OUT_DIR``:
 * ``report.md``: the same in a table, with HOTA / MOTA / IDF1 of the labels when the sequences
   have ground truth.
 
-Nothing is written until every sequence is labelled; each file is replaced atomically, so a
-failure leaves ``OUT_DIR`` as it was.
+Everything that can be checked without the model is checked first (:func:`check_label_job`:
+the output folder, the sequences, the budget, the answers file). Nothing is written until
+every sequence is labelled; then every file is written into a staging folder inside
+``OUT_DIR`` and moved into place, ``answers.json`` first, so a failure leaves ``OUT_DIR`` as it
+was, and the answers of a run are never lost to a failure after it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ import csv
 import hashlib
 import io
 import json
+import os
+import shutil
+import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +73,8 @@ __all__ = [
     "LabelInputs",
     "LabelJob",
     "LabelSummary",
+    "PreparedLabelJob",
+    "check_label_job",
     "load_answers",
     "load_label_inputs",
     "run_label_job",
@@ -200,19 +209,30 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise DataFormatError(path, f"not an answers file of spam label ({err})") from None
     prior, clicks = {}, {}
+    given = len(entries)
     for t in tasks:
         entry = entries.pop(t.name, None)
         if entry is None:
             continue
+        if not isinstance(entry, dict):
+            raise DataFormatError(path, f"{t.name}: an entry must be an object")
         if entry.get("digest") != _digest(t.dets):
             msg = (f"answers for {t.name} were given on other candidate detections (det file, "
                    "--half or --min-conf differ)")  # fmt: skip
             raise DataFormatError(path, msg)
         try:
             prior[t.name] = HumanKnowledge.from_dict(entry["knowledge"], t.dets)
-        except (KeyError, ValueError) as err:
+            spent = entry.get("clicks", 0)
+            if isinstance(spent, bool) or not isinstance(spent, int) or spent < 0:
+                raise ValueError(f"clicks must be a whole number >= 0, got {spent!r}")
+        except (KeyError, ValueError, TypeError, AttributeError) as err:
             raise DataFormatError(path, f"{t.name}: {err}") from None
-        clicks[t.name] = int(entry.get("clicks", 0))
+        clicks[t.name] = spent
+    if given and not prior:
+        names = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
+        warnings.warn(f"{path}: no answers for the given sequences (it has {names}); they "
+                      "are kept in the new answers.json, nothing is replayed",
+                      stacklevel=2)  # fmt: skip
     return prior, clicks, entries
 
 
@@ -260,7 +280,7 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         + f" ({frac} of the full manual cost, {e['full_cost_clicks']} clicks) on "
         f"{e['questions']} questions ({job.annotator} annotator, {job.strategy} selection).", "",
         "| sequence | boxes | pseudo | human-accepted | human-refined | interpolated "
-        "| human-linked | clicks | effort | HOTA | MOTA | IDF1 |",
+        "| human-linked | clicks (+ earlier) | effort (all clicks) | HOTA | MOTA | IDF1 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for name, tracks in summary.result.tracks.items():
@@ -273,8 +293,9 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         q = summary.quality.get(name, {})
         metrics = [f"{q[m]:.1f}" if m in q else "-" for m in ("HOTA", "MOTA", "IDF1")]
         eff = f"{100 * s['fraction']:.2f} %" if s["fraction"] is not None else "-"
+        spent = f"{s['clicks']}" + (f" (+ {s['prior_clicks']})" if s["prior_clicks"] else "")
         lines.append(f"| {name} | {len(tracks)} | " + " | ".join(map(str, counts))
-                     + f" | {s['clicks']} | {eff} | " + " | ".join(metrics) + " |")  # fmt: skip
+                     + f" | {spent} | {eff} | " + " | ".join(metrics) + " |")  # fmt: skip
     if "COMBINED" in summary.quality:
         c = summary.quality["COMBINED"]
         lines += ["", f"Combined: HOTA {c['HOTA']:.1f}, MOTA {c['MOTA']:.1f}, "
@@ -343,31 +364,17 @@ def run_label_job(
     """Label the sequences in ``seq_dirs`` and write the outputs (module docstring) to
     ``out_dir``.
 
-    Raises:
-        DataFormatError: a folder is not a sequence, a file in it is malformed, or the
-            oracle annotator is asked for a sequence without ``gt/gt.txt``.
-        ValueError: a malformed budget.
+    Raises: as :func:`check_label_job`, before any labelling.
     """
-    if job.annotator != "oracle":
-        raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
-    seqs = [MOTSequence.open(p) for p in seq_dirs]
-    names = [s.name for s in seqs]
-    dup = {n for n in names if names.count(n) > 1}
-    if dup:
-        raise DataFormatError(seq_dirs[names.index(sorted(dup)[0])],
-                              f"sequence name {sorted(dup)[0]!r} given twice")  # fmt: skip
-    inputs = load_label_inputs(seqs, job.half, job.min_conf)
-    tasks, truth, costs = inputs.tasks, inputs.truth, inputs.costs
-    full = inputs.full_cost
-    clicks = parse_budget(job.budget, full)
+    p = check_label_job(seq_dirs, out_dir, job)
+    inputs, clicks, prior, prior_clicks = p.inputs, p.clicks, p.prior, p.prior_clicks
+    tasks, truth, costs, full = inputs.tasks, inputs.truth, inputs.costs, inputs.full_cost
     kwargs: dict[str, Any] = {"node_level": job.node_level, "device": job.device}
     post = {"smooth_seconds": job.smooth_seconds, "stitch_seconds": job.stitch_seconds,
             "cut_iou": job.cut_iou, "swap_margin": job.swap_margin}  # fmt: skip
     kwargs.update({k: v for k, v in post.items() if v is not None})
     tracker = SpamTracker(job.weights, **kwargs) if job.weights else SpamTracker(**kwargs)
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
-    prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(
-        job.answers, tasks)  # fmt: skip
     result = label_sequences(tasks, annotator, clicks, tracker=tracker, strategy=job.strategy,
                              split=job.split, seed=job.seed, progress=progress,
                              prior=prior, fit_split=job.fit_split)  # fmt: skip
@@ -388,17 +395,80 @@ def run_label_job(
         "weights": str(job.weights) if job.weights else "shipped",
         "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip
-    # ---- everything computed: write (each file atomically)
+    # ---- everything computed: write all files into a staging folder, then move them in
     out = Path(out_dir)
     texts = {f"{name}.provenance.csv": _provenance_csv(t) for name, t in result.tracks.items()}
     texts["effort.json"] = json.dumps(summary.effort, indent=2) + "\n"
-    texts["answers.json"] = _answers_json(result, tasks, prior_clicks, others)
+    texts["answers.json"] = _answers_json(result, tasks, prior_clicks, p.others)
     texts["questions.csv"] = _questions_csv(result)
     summary.report = texts["report.md"] = _report(summary, job)
-    for name, tracks in result.tracks.items():
-        summary.files.append(write_mot(out / f"{name}.txt", tracks, kind="tracks"))
-    for fname, text in texts.items():
-        with atomic_write(out / fname) as fh:
-            fh.write(text)
-        summary.files.append(out / fname)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".spam-label.", dir=out))
+    try:
+        staged = [write_mot(staging / f"{name}.txt", t, kind="tracks")
+                  for name, t in result.tracks.items()]  # fmt: skip
+        for fname, text in texts.items():
+            with atomic_write(staging / fname) as fh:
+                fh.write(text)
+            staged.append(staging / fname)
+        # the answers first: once paid for, they are never lost to a failure after this
+        staged.sort(key=lambda f: f.name != "answers.json")
+        for f in staged:
+            os.replace(f, out / f.name)
+            summary.files.append(out / f.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return summary
+
+
+@dataclass
+class PreparedLabelJob:
+    """A checked labelling job (:func:`check_label_job`): its inputs, its budget in clicks,
+    and the earlier answers (per sequence, with the clicks they cost, and the answers file's
+    entries for sequences not given, kept as they are)."""
+
+    inputs: LabelInputs
+    clicks: int
+    prior: dict[str, HumanKnowledge]
+    prior_clicks: dict[str, int]
+    others: dict[str, Any]
+
+
+def _check_out_dir(out: Path) -> None:
+    """Raise :class:`ValueError` if ``out`` cannot become an output folder (a file, or under
+    a folder this process cannot write to), before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    base = out
+    while not base.exists():  # the nearest folder that exists: the rest gets created there
+        base = base.parent
+    if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: cannot write into {base}")
+
+
+def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
+                    job: LabelJob = LabelJob()) -> PreparedLabelJob:  # fmt: skip
+    """Every check of :func:`run_label_job` that needs no model: the output folder, the
+    sequence folders and their files, the budget, the answers file and its fingerprint.
+    Cheap (reads the det and gt files); ``spam label --selftrain`` calls it before it trains.
+
+    Raises:
+        DataFormatError: a folder is not a sequence, a file in it is malformed, the oracle
+            annotator is asked for a sequence without ``gt/gt.txt``, or the answers file is
+            malformed or was given on other candidates.
+        ValueError: a malformed budget, an unknown annotator, or an unusable ``out_dir``.
+    """
+    if job.annotator != "oracle":
+        raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
+    _check_out_dir(Path(out_dir))
+    seqs = [MOTSequence.open(p) for p in seq_dirs]
+    names = [s.name for s in seqs]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise DataFormatError(seq_dirs[names.index(sorted(dup)[0])],
+                              f"sequence name {sorted(dup)[0]!r} given twice")  # fmt: skip
+    inputs = load_label_inputs(seqs, job.half, job.min_conf)
+    clicks = parse_budget(job.budget, inputs.full_cost)
+    prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(
+        job.answers, inputs.tasks)  # fmt: skip
+    return PreparedLabelJob(inputs, clicks, prior, prior_clicks, others)
