@@ -820,7 +820,9 @@ def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_pat
     # a malformed entry is refused with the file's name; answers for none of the given
     # sequences are kept but said
     doc = json.loads((first / "answers.json").read_text())
-    for bad in (1, {**old, "clicks": "x"}, {**old, "clicks": -3}, {**old, "knowledge": None}):
+    other_scores = {**old, "scores": "0" * 16}  # the same boxes, other detector scores
+    for bad in (1, {**old, "clicks": "x"}, {**old, "clicks": -3}, {**old, "knowledge": None},
+                other_scores):  # fmt: skip
         broken = tmp_path / "broken.json"
         broken.write_text(json.dumps({**doc, "sequences": {name: bad}}))
         assert main(["label", str(seq_dir), "--answers", str(broken), "--out",
@@ -833,6 +835,12 @@ def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_pat
                      "--out", str(tmp_path / "d"), "--no-progress"]) == 0  # fmt: skip
     kept = json.loads((tmp_path / "d" / "answers.json").read_text())["sequences"]
     assert kept["ELSEWHERE"] == old and name in kept
+    # files written before the scores were kept are read as before
+    unscored = tmp_path / "unscored.json"
+    unscored.write_text(json.dumps({**doc, "sequences": {name: {k: v for k, v in old.items()
+                                                                if k != "scores"}}}))  # fmt: skip
+    assert main(["label", str(seq_dir), "--budget", "0", "--answers", str(unscored),
+                 "--out", str(tmp_path / "e"), "--no-progress"]) == 0  # fmt: skip
 
 
 def test_an_answer_closes_its_edges_for_the_neighbours_ranking():

@@ -97,6 +97,17 @@ def test_self_train_without_ground_truth(bare_dir, tmp_path, no_gt):
     assert again.reused and again.rounds == []
     other = self_train([MOTSequence.open(bare_dir)], out, config=TINY, progress=False, reuse=True)
     assert not other.reused and read_checkpoint_meta(out)["source"]["config"]["rounds"] == 1
+    # the same names and recipe on edited detections train anew
+    import shutil
+
+    edited = tmp_path / "edited" / bare_dir.name
+    shutil.copytree(bare_dir, edited)
+    first = self_train([MOTSequence.open(edited)], out, config=TINY, progress=False, reuse=True)
+    det = edited / "det" / "det.txt"
+    lines = det.read_text().splitlines()
+    det.write_text("\n".join(lines[:-1]) + "\n")  # one box fewer
+    again = self_train([MOTSequence.open(edited)], out, config=TINY, progress=False, reuse=True)
+    assert first.reused and not again.reused
 
 
 def test_cli_selftrain_then_track(bare_dir, tmp_path, capsys, no_gt):

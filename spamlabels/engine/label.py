@@ -192,6 +192,12 @@ def _digest(dets: Detections) -> str:
     return h.hexdigest()[:16]
 
 
+def _score_digest(dets: Detections) -> str:
+    """Fingerprint of the candidates' detector scores (to 1e-4): the model reads them, so
+    answers replay exactly only on the same scores."""
+    return hashlib.sha1(np.round(dets.score * 1e4).astype(np.int64).tobytes()).hexdigest()[:16]
+
+
 def load_answers(path: str | Path, tasks: Sequence[LabelTask]
                  ) -> tuple[dict[str, HumanKnowledge], dict[str, int], dict[str, Any]]:  # fmt: skip
     """Answers of an earlier run (its ``answers.json``) for ``tasks``: per sequence the
@@ -216,9 +222,10 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
             continue
         if not isinstance(entry, dict):
             raise DataFormatError(path, f"{t.name}: an entry must be an object")
-        if entry.get("digest") != _digest(t.dets):
+        scores = entry.get("scores")  # files written before it was kept have none
+        if entry.get("digest") != _digest(t.dets) or scores not in (None, _score_digest(t.dets)):
             msg = (f"answers for {t.name} were given on other candidate detections (det file, "
-                   "--half or --min-conf differ)")  # fmt: skip
+                   "its scores, --half or --min-conf differ)")  # fmt: skip
             raise DataFormatError(path, msg)
         try:
             prior[t.name] = HumanKnowledge.from_dict(entry["knowledge"], t.dets)
@@ -242,7 +249,7 @@ def _answers_json(result: LabelResult, tasks: Sequence[LabelTask], prior: dict[s
     seqs = dict(others)
     for t in tasks:
         spent = prior.get(t.name, 0) + new.get(t.name, 0)
-        seqs[t.name] = {"digest": _digest(t.dets), "clicks": spent,
+        seqs[t.name] = {"digest": _digest(t.dets), "scores": _score_digest(t.dets), "clicks": spent,
                         "knowledge": result.knowledge[t.name].to_dict()}  # fmt: skip
     return json.dumps({"format": 1, "sequences": seqs}) + "\n"
 

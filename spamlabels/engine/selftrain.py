@@ -18,6 +18,7 @@ sequence folder without ``gt/``. Several ``rounds`` make each student the next t
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Sequence
@@ -125,6 +126,17 @@ def noisy_copy(
     return TrainSequence(name, dets[keep], ids[keep], seq.fps, seq.image_size, seq.n_frames)
 
 
+def _sha1(path: Path) -> str | None:
+    """SHA-1 of a file's bytes (``None`` if it does not exist)."""
+    if not path.is_file():
+        return None
+    h = hashlib.sha1()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def self_train(
     seqs: Sequence[MOTSequence],
     out: str | Path,
@@ -167,7 +179,10 @@ def self_train(
     out.parent.mkdir(parents=True, exist_ok=True)
     teacher_path = Path(init) if init is not None else DEFAULT_WEIGHTS
     request = {"kind": "selftrain", "init": str(teacher_path), "half": half,
-               "sequences": [s.name for s in seqs], "config": asdict(cfg)}  # fmt: skip
+               "sequences": [s.name for s in seqs], "config": asdict(cfg),
+               # the contents too: edited detections or weights at the same path train anew
+               "init_sha1": _sha1(teacher_path),
+               "dets_sha1": [_sha1(s.det_path) for s in seqs]}  # fmt: skip
     result = SelfTrainResult(out)
     if reuse and out.is_file():
         source = read_checkpoint_meta(out).get("source") or {}
