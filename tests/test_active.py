@@ -352,6 +352,21 @@ def test_cli_label_refuses_without_ground_truth_and_writes_nothing(seq_dir, tmp_
     assert "not a folder" in capsys.readouterr().err and blocker.read_text() == "x"
 
 
+def test_check_label_job_refuses_bad_settings_before_any_work(seq_dir, tmp_path):
+    from spamlabels.core import DataFormatError
+    from spamlabels.engine import LabelJob, check_label_job
+
+    out = tmp_path / "out"
+    for job, match in ((LabelJob(strategy="best"), "unknown strategy"),
+                       (LabelJob(split=(float("nan"), 0.3, 0.5)), "finite"),
+                       (LabelJob(budget="lots"), "budget")):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            check_label_job([seq_dir], out, job)
+    with pytest.raises(DataFormatError, match="no such weights file"):
+        check_label_job([seq_dir], out, LabelJob(weights=tmp_path / "none.pt"))
+    assert check_label_job([seq_dir], out).clicks > 0 and not out.exists()
+
+
 def test_cli_label_writes_all_or_nothing_and_the_answers_first(seq_dir, tmp_path, capsys,
                                                              monkeypatch):  # fmt: skip
     import spamlabels.engine.label as engine
@@ -376,13 +391,17 @@ def test_cli_label_writes_all_or_nothing_and_the_answers_first(seq_dir, tmp_path
 
     # a failure while the files are written leaves the folder as it was, no staging left
     after = {f.name: f.read_bytes() for f in out.iterdir()}
+    zero = tmp_path / "zero"
+    assert main(["label", str(seq_dir), "--budget", "0", "--out", str(zero), "--no-progress"]) == 0
+    label = f"{seq_dir.name}.txt"
+    assert (zero / label).read_bytes() != after[label]  # what the failing run would write
 
     def broken(*a, **k):
         raise OSError("disk full")
 
     monkeypatch.setattr(engine, "atomic_write", broken)  # after the label files are staged
     with pytest.raises(OSError, match="disk full"):
-        main(["label", str(seq_dir), "--budget", "40", "--out", str(out), "--no-progress"])
+        main(["label", str(seq_dir), "--budget", "0", "--out", str(out), "--no-progress"])
     assert {f.name: f.read_bytes() for f in out.iterdir()} == after
 
 
@@ -821,8 +840,9 @@ def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_pat
     # sequences are kept but said
     doc = json.loads((first / "answers.json").read_text())
     other_scores = {**old, "scores": "0" * 16}  # the same boxes, other detector scores
+    infinite = {**old, "knowledge": {**old["knowledge"], "accepted": [float("inf")]}}
     for bad in (1, {**old, "clicks": "x"}, {**old, "clicks": -3}, {**old, "knowledge": None},
-                other_scores):  # fmt: skip
+                other_scores, infinite):  # fmt: skip
         broken = tmp_path / "broken.json"
         broken.write_text(json.dumps({**doc, "sequences": {name: bad}}))
         assert main(["label", str(seq_dir), "--answers", str(broken), "--out",

@@ -77,7 +77,7 @@ def parse_budget(text: str, full: int | None) -> int:
             share = float(t[:-1]) / 100.0
         except ValueError:
             raise ValueError(
-                f"budget {text!r}: expected a number of clicks or a percentage"
+                f"budget {text!r}: expected a whole number of clicks (500) or a percentage (3.3%)"
             ) from None
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"budget {text!r}: a percentage must lie in 0-100 %")

@@ -27,10 +27,11 @@ pool over all sequences) and writes into ``OUT_DIR``:
   have ground truth.
 
 Everything that can be checked without the model is checked first (:func:`check_label_job`:
-the output folder, the sequences, the budget, the answers file). Nothing is written until
-every sequence is labelled; then every file is written into a staging folder inside
-``OUT_DIR`` and moved into place, ``answers.json`` first, so a failure leaves ``OUT_DIR`` as it
-was, and the answers of a run are never lost to a failure after it.
+the settings, the output folder, the sequences, the budget, the answers file). Nothing is
+written until every sequence is labelled; then every file is written into a staging folder
+inside ``OUT_DIR``, so a failure while writing leaves ``OUT_DIR`` as it was, and moved into
+place, ``answers.json`` first, so the answers of a run are never lost to a failure after it
+(a move that fails, e.g. onto a folder of the same name, leaves the files before it new).
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ import numpy as np
 
 from spamlabels.active import (
     DEFAULT_SPLIT,
+    STRATEGIES,
     HumanKnowledge,
     LabelResult,
     LabelTask,
     OracleAnnotator,
     SequenceTruth,
+    check_split,
     full_cost,
     label_sequences,
     parse_budget,
@@ -205,8 +208,13 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
     as they are when the answers are written again).
 
     Raises:
-        DataFormatError: unreadable file, or answers given on other candidate detections
-            (another det file, ``--half`` or ``--min-conf``).
+        DataFormatError: unreadable file, a malformed entry, or answers given on other
+            candidate detections (another det file or other scores, ``--half`` or
+            ``--min-conf``).
+
+    Warns:
+        UserWarning: the file holds answers, but for none of ``tasks`` (nothing is replayed;
+            its entries are kept).
     """
     path = Path(path)
     try:
@@ -232,7 +240,7 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
             spent = entry.get("clicks", 0)
             if isinstance(spent, bool) or not isinstance(spent, int) or spent < 0:
                 raise ValueError(f"clicks must be a whole number >= 0, got {spent!r}")
-        except (KeyError, ValueError, TypeError, AttributeError) as err:
+        except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as err:
             raise DataFormatError(path, f"{t.name}: {err}") from None
         clicks[t.name] = spent
     if given and not prior:
@@ -444,29 +452,39 @@ class PreparedLabelJob:
 def _check_out_dir(out: Path) -> None:
     """Raise :class:`ValueError` if ``out`` cannot become an output folder (a file, or under
     a folder this process cannot write to), before any work is done."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out}: exists and is not a folder")
-    base = out
-    while not base.exists():  # the nearest folder that exists: the rest gets created there
-        base = base.parent
+    try:
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"--out {out}: exists and is not a folder")
+        base = out
+        while not base.exists():  # the nearest folder that exists: the rest is created there
+            base = base.parent
+    except OSError as err:  # e.g. a parent folder this process may not look into
+        raise ValueError(f"--out {out}: {err.strerror or err}") from None
     if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
         raise ValueError(f"--out {out}: cannot write into {base}")
 
 
 def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
                     job: LabelJob = LabelJob()) -> PreparedLabelJob:  # fmt: skip
-    """Every check of :func:`run_label_job` that needs no model: the output folder, the
-    sequence folders and their files, the budget, the answers file and its fingerprint.
+    """Every check of :func:`run_label_job` that needs no model: the annotator, strategy,
+    split and weights file, the output folder, the sequence folders and their files, the
+    budget, the answers file and its fingerprint.
     Cheap (reads the det and gt files); ``spam label --selftrain`` calls it before it trains.
 
     Raises:
         DataFormatError: a folder is not a sequence, a file in it is malformed, the oracle
             annotator is asked for a sequence without ``gt/gt.txt``, or the answers file is
             malformed or was given on other candidates.
-        ValueError: a malformed budget, an unknown annotator, or an unusable ``out_dir``.
+        ValueError: a malformed budget or split, an unknown annotator or strategy, or an
+            unusable ``out_dir``.
     """
     if job.annotator != "oracle":
         raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
+    if job.strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {job.strategy!r} (available: {', '.join(STRATEGIES)})")
+    check_split(job.split)
+    if job.weights is not None and not Path(job.weights).is_file():
+        raise DataFormatError(job.weights, "no such weights file")
     _check_out_dir(Path(out_dir))
     seqs = [MOTSequence.open(p) for p in seq_dirs]
     names = [s.name for s in seqs]
