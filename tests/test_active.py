@@ -850,17 +850,23 @@ def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_pat
         assert "broken.json" in capsys.readouterr().err and not (tmp_path / "c").exists()
     other = tmp_path / "other.json"
     other.write_text(json.dumps({**doc, "sequences": {"ELSEWHERE": old}}))
-    with pytest.warns(UserWarning, match="no answers for the given sequences"):
-        assert main(["label", str(seq_dir), "--budget", "0", "--answers", str(other),
-                     "--out", str(tmp_path / "d"), "--no-progress"]) == 0  # fmt: skip
+    assert main(["label", str(seq_dir), "--budget", "0", "--answers", str(other),
+                 "--out", str(tmp_path / "d"), "--no-progress"]) == 0  # fmt: skip
+    assert "spam label: warning: " in capsys.readouterr().err
     kept = json.loads((tmp_path / "d" / "answers.json").read_text())["sequences"]
     assert kept["ELSEWHERE"] == old and name in kept
     # files written before the scores were kept are read as before
     unscored = tmp_path / "unscored.json"
     unscored.write_text(json.dumps({**doc, "sequences": {name: {k: v for k, v in old.items()
                                                                 if k != "scores"}}}))  # fmt: skip
-    assert main(["label", str(seq_dir), "--budget", "0", "--answers", str(unscored),
-                 "--out", str(tmp_path / "e"), "--no-progress"]) == 0  # fmt: skip
+    for src, dst in ((unscored, "e"), (first / "answers.json", "f")):
+        assert main(["label", str(seq_dir), "--budget", "0", "--answers", str(src),
+                     "--out", str(tmp_path / dst), "--no-progress"]) == 0  # fmt: skip
+    label = f"{name}.txt"
+    assert (tmp_path / "e" / label).read_bytes() == (tmp_path / "f" / label).read_bytes()
+    # report.md shows the earlier clicks next to this run's
+    report = (second / "report.md").read_text()
+    assert f"| {b['clicks']} (+ {a['clicks']}) |" in report
 
 
 def test_an_answer_closes_its_edges_for_the_neighbours_ranking():

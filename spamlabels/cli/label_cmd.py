@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,11 @@ def run(args: argparse.Namespace) -> int:
             job = replace(job, weights=st.weights)
             verb = "reused" if st.reused else "written"
             print(f"self-trained weights {verb}: {st.weights}", file=sys.stderr)
-        summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
+        for w in caught:  # one line each, as the errors
+            print(f"spam label: warning: {w.message}", file=sys.stderr)
     except ValueError as err:
         if isinstance(err, DataFormatError):
             raise
