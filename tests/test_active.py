@@ -290,6 +290,11 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     assert effort["fraction"] == pytest.approx(effort["clicks"] / effort["full_cost_clicks"])
     assert effort["per_sequence"][name]["clicks"] == effort["clicks"]
     assert sum(effort["per_level"].values()) == effort["clicks"]
+    answers = effort["answers"]  # per kind of question, then per answer
+    assert set(answers) <= {"node", "tracklet", "review"} and "tracklet" in answers
+    assert sum(n for a in answers.values() for n in a.values()) == effort["questions"]
+    assert set(answers.get("node", {})) <= {"accept", "reject", "refine"}
+    assert all(a == "reject" or a.startswith("link ") for a in answers["tracklet"])
     labels = np.loadtxt(out / f"{name}.txt", delimiter=",", ndmin=2)
     prov = (out / f"{name}.provenance.csv").read_text().splitlines()
     assert prov[0] == "frame,id,provenance,human_linked,det_index"

@@ -16,8 +16,9 @@ pool over all sequences) and writes into ``OUT_DIR``:
   boxes);
 * ``effort.json``: ``clicks`` (this run), ``prior_clicks`` (the runs whose answers were
   given with ``--answers``), ``full_cost_clicks``, ``fraction`` (all clicks over the full
-  cost) over all sequences, the same per sequence, clicks per level, the questions asked by
-  kind;
+  cost) over all sequences, the same per sequence, clicks per level, the answers per kind of
+  question (``node``: accept / reject / refine; ``tracklet``: reject or ``link N``, N links set;
+  ``review``: keep / reject / extend / no-extension);
 * ``answers.json``: every answer so far (earlier runs' included), as facts about candidate
   rows, with a fingerprint of the candidates they were given on (``--answers`` reads it back:
   more budget later, or other weights, without asking anything twice);
@@ -181,11 +182,13 @@ def _effort(result: LabelResult, costs: dict[str, int], prior: dict[str, int]) -
         per_seq[name] = {**block(sum(q.clicks for q in qs), cost, prior.get(name, 0)),
                          "per_level": levels}  # fmt: skip
     per_level = {str(k): v for k, v in sorted(result.clicks_by("level").items())}
-    kinds = Counter(q.answer.split(" ")[0] for q in result.queries)
+    kinds: dict[str, dict[str, int]] = {}  # question kind -> answer -> count
+    for (kind, answer), n in sorted(Counter((q.kind, q.answer) for q in result.queries).items()):
+        kinds.setdefault(kind, {})[answer] = n
     before = sum(prior.get(name, 0) for name in costs)
     return {**block(result.clicks, full, before), "budget_clicks": result.budget,
             "per_level": per_level, "per_sequence": per_seq, "questions": len(result.queries),
-            "answers": dict(kinds)}  # fmt: skip
+            "answers": kinds}  # fmt: skip
 
 
 def _digest(dets: Detections) -> str:
