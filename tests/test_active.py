@@ -357,6 +357,19 @@ def test_cli_label_refuses_without_ground_truth_and_writes_nothing(seq_dir, tmp_
     assert "not a folder" in capsys.readouterr().err and blocker.read_text() == "x"
 
 
+def test_cli_label_a_sequence_without_candidates(seq_dir, tmp_path, capsys):
+    import shutil
+
+    empty = tmp_path / "empty"
+    shutil.copytree(seq_dir, empty)
+    (empty / "det" / "det.txt").write_text("")
+    out = tmp_path / "out"
+    assert main(["label", str(empty), "--budget", "2%", "--out", str(out), "--no-progress"]) == 0
+    effort = json.loads((out / "effort.json").read_text())
+    assert effort["clicks"] == 0 and effort["full_cost_clicks"] > 0
+    assert (out / "empty.txt").read_text() == ""
+
+
 def test_check_label_job_refuses_bad_settings_before_any_work(seq_dir, tmp_path):
     from spamlabels.core import DataFormatError
     from spamlabels.engine import LabelJob, check_label_job

@@ -42,7 +42,7 @@ def track_positions(tracks: Tracks) -> tuple[IntArray, list[IntArray]]:
     """Sorted track ids of ``tracks`` and, per id, the positions of its rows in time order."""
     order = np.lexsort((tracks.frame, tracks.id))
     ids, first = np.unique(tracks.id[order], return_index=True)
-    return ids, np.split(order, first[1:])
+    return ids, np.split(order, first[1:]) if len(order) else []  # np.split([]) gives [[]]
 
 
 def extension_chains(tracks: Tracks, dets: Detections, free: NDArray[np.bool_],
