@@ -370,6 +370,38 @@ def test_cli_label_a_sequence_without_candidates(seq_dir, tmp_path, capsys):
     assert (out / "empty.txt").read_text() == ""
 
 
+def test_cli_label_edge_cases_found_by_probing(seq_dir, tmp_path, capsys, monkeypatch):
+    import os
+
+    out = tmp_path / "out"
+    # the same folder under two paths is one sequence given twice
+    link = tmp_path / "link"
+    link.symlink_to(seq_dir)
+    assert main(["label", str(link), str(seq_dir), "--out", str(out), "--no-progress"]) == 2
+    assert "the same folder as" in capsys.readouterr().err and not out.exists()
+    # an output name held by a folder is refused before any work
+    (out / f"{seq_dir.name}.txt").mkdir(parents=True)
+    assert main(["label", str(seq_dir), "--out", str(out), "--no-progress"]) == 2
+    assert "is a folder" in capsys.readouterr().err and os.listdir(out) == [f"{seq_dir.name}.txt"]
+    # a confidence threshold must be a number
+    with pytest.raises(SystemExit):
+        main(["label", str(seq_dir), "--min-conf", "nan", "--out", str(out)])
+    capsys.readouterr()
+    # "." names the folder it stands for; every strategy spends the whole budget
+    monkeypatch.chdir(seq_dir)
+    dot = tmp_path / "dot"
+    assert main(["label", ".", "--budget", "7", "--strategy", "paper", "--out", str(dot),
+                 "--no-progress"]) == 0  # fmt: skip
+    assert (dot / f"{seq_dir.name}.txt").is_file()
+    assert json.loads((dot / "effort.json").read_text())["clicks"] >= 7
+    # an answers file of another format is refused
+    doc = json.loads((dot / "answers.json").read_text())
+    (tmp_path / "f2.json").write_text(json.dumps({**doc, "format": 2}))
+    assert main(["label", ".", "--answers", str(tmp_path / "f2.json"), "--out",
+                 str(tmp_path / "f2"), "--no-progress"]) == 2  # fmt: skip
+    assert "format" in capsys.readouterr().err
+
+
 def test_check_label_job_refuses_bad_settings_before_any_work(seq_dir, tmp_path):
     from spamlabels.core import DataFormatError
     from spamlabels.engine import LabelJob, check_label_job

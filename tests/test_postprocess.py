@@ -37,6 +37,23 @@ def test_smoothing_keeps_linear_motion_and_removes_jitter():
     np.testing.assert_array_equal(out.frame, frames)
 
 
+def test_smoothing_with_a_kernel_wider_than_every_track():
+    rng = np.random.default_rng(0)
+    short = _track(np.arange(1, 12), rng.normal(0, 3, 11) + 2.0 * np.arange(11))
+    long_ = _track(np.arange(1, 102), rng.normal(0, 3, 101), track_id=2)
+    both = Tracks.merge([short, long_])
+    # sigma 5: 3 sigma = 15 frames, more than the short track spans (10): alone, its kernel
+    # is cut to 10 frames; next to a long track it is not; the result is the same (to the
+    # rounding of sums over a shorter grid)
+    alone = smooth_tracks(short, sigma=5.0).track(1)
+    with_long = smooth_tracks(both, sigma=5.0).track(1)
+    np.testing.assert_allclose(alone.xywh, with_long.xywh, rtol=1e-12, atol=1e-12)
+    assert np.abs(alone.xywh - short.xywh).max() > 0.1  # it did smooth
+    # a huge sigma costs no more than the longest track: the straight-line fit of each track
+    huge = smooth_tracks(both, sigma=1e12)
+    assert np.isfinite(huge.xywh).all() and len(huge) == len(both)
+
+
 def test_smoothing_never_mixes_tracks_and_skips_missing_frames():
     a = _track([1, 2, 3, 4], [0.0, 0.0, 0.0, 0.0], track_id=1)
     b = _track([1, 2, 3, 4], [100.0, 100.0, 100.0, 100.0], track_id=2)

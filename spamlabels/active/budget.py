@@ -185,7 +185,9 @@ class LevelBudget:
 
     def allowance(self, level: int) -> float:
         """Clicks level ``level`` may spend."""
-        planned = self.total * sum(self.shares[: level + 1])
+        # the last level may spend all (the shares' float sum can fall short of 1 by 1e-16)
+        last = level >= len(self.shares) - 1
+        planned = self.total if last else self.total * sum(self.shares[: level + 1])
         return planned - sum(v for k, v in self.spent.items() if k < level)
 
     def spend(self, level: int, clicks: int) -> None:

@@ -32,7 +32,13 @@ def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
     from spamlabels.cli.selftrain_cmd import add_selftrain_options
-    from spamlabels.cli.track_cmd import nonnegative_float, swap_margin, torch_device, unit_float
+    from spamlabels.cli.track_cmd import (
+        finite_float,
+        nonnegative_float,
+        swap_margin,
+        torch_device,
+        unit_float,
+    )
 
     p = sub.add_parser(
         "label",
@@ -63,7 +69,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--half", choices=("all", "train", "val"), default="all",
                    help="label one half of each sequence (MOT17 protocol)")  # fmt: skip
-    p.add_argument("--min-conf", type=float, default=0.1, metavar="CONF",
+    p.add_argument("--min-conf", type=finite_float, default=0.1, metavar="CONF",
                    help="drop candidates below this detector confidence (default 0.1)")  # fmt: skip
     p.add_argument("--weights", type=Path, metavar="W",
                    help="checkpoint (default: the shipped synthetic-only weights)")  # fmt: skip

@@ -35,6 +35,8 @@ def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float
 
 def add_parser(sub: Any) -> None:
     """Register ``spam selftrain``."""
+    from spamlabels.cli.track_cmd import finite_float
+
     p = sub.add_parser(
         "selftrain",
         help="annotation-free fine-tuning on the model's own pseudo-labels",
@@ -52,7 +54,7 @@ def add_parser(sub: Any) -> None:
                    help="use one half of each sequence (default all)")  # fmt: skip
     p.add_argument("--weights", type=Path, default=None, metavar="W",
                    help="teacher and starting point (default: the shipped weights)")  # fmt: skip
-    p.add_argument("--min-conf", type=float, default=0.1, metavar="CONF",
+    p.add_argument("--min-conf", type=finite_float, default=0.1, metavar="CONF",
                    help="candidate detections (default 0.1)")  # fmt: skip
     add_selftrain_options(p)
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 
-def _conf(text: str) -> float:
+def finite_float(text: str) -> float:
+    """argparse type: a finite number (e.g. a detector confidence, which may be negative)."""
     value = float(text)
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
@@ -20,7 +21,7 @@ def _conf(text: str) -> float:
 
 def nonnegative_float(text: str) -> float:
     """argparse type: a finite number >= 0 (e.g. seconds)."""
-    value = _conf(text)
+    value = finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
     return value
@@ -116,7 +117,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--min-conf",
-        type=_conf,
+        type=finite_float,
         default=None,
         metavar="CONF",
         help="drop detections with score below this before tracking (default: 0.1 for "
@@ -135,7 +136,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--node-threshold",
-        type=_conf,
+        type=finite_float,
         default=None,
         metavar="P",
         help="spam: GNN_node probability below which a candidate is rejected (default: "
@@ -143,7 +144,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--node-keep-conf",
-        type=_conf,
+        type=finite_float,
         default=None,
         metavar="CONF",
         help="spam: candidates at least this confident are never rejected by GNN_node "

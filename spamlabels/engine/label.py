@@ -222,6 +222,8 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
     path = Path(path)
     try:
         doc = json.loads(path.read_text())
+        if doc.get("format", 1) != 1:
+            raise ValueError(f"format {doc.get('format')!r}, this version reads format 1")
         entries = dict(doc["sequences"])
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise DataFormatError(path, f"not an answers file of spam label ({err})") from None
@@ -495,6 +497,14 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     if dup:
         raise DataFormatError(seq_dirs[names.index(sorted(dup)[0])],
                               f"sequence name {sorted(dup)[0]!r} given twice")  # fmt: skip
+    real = [s.root.resolve() for s in seqs]
+    for i, r in enumerate(real):
+        if real.index(r) != i:  # the same folder under another path (a link, "x/..")
+            raise DataFormatError(seq_dirs[i], f"the same folder as {seq_dirs[real.index(r)]}")
+    outputs = [f"{n}{ext}" for n in names for ext in (".txt", ".provenance.csv")]
+    for f in [*outputs, "effort.json", "answers.json", "questions.csv", "report.md"]:
+        if (Path(out_dir) / f).is_dir():  # a folder holds an output's name: it cannot be written
+            raise ValueError(f"--out {out_dir}: {f} is a folder")
     inputs = load_label_inputs(seqs, job.half, job.min_conf)
     clicks = parse_budget(job.budget, inputs.full_cost)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(

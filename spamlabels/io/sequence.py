@@ -179,8 +179,10 @@ class MOTSequence:
 
     @property
     def name(self) -> str:
-        """The folder name (MOT17 seqinfo names may differ from folder names; folders win)."""
-        return self.root.name
+        """The folder name (MOT17 seqinfo names may differ from folder names; folders win);
+        for a folder given as ``.`` or ``..``, the name of the folder it stands for."""
+        name = self.root.name
+        return self.root.resolve().name if name in ("", ".", "..") else name
 
     @property
     def gt_path(self) -> Path:
