@@ -394,6 +394,17 @@ def test_cli_label_edge_cases_found_by_probing(seq_dir, tmp_path, capsys, monkey
                  "--no-progress"]) == 0  # fmt: skip
     assert (dot / f"{seq_dir.name}.txt").is_file()
     assert json.loads((dot / "effort.json").read_text())["clicks"] >= 7
+    # exact copies of candidate rows are said
+    dups = tmp_path / "dups"
+    import shutil
+
+    shutil.copytree(seq_dir, dups)
+    det = dups / "det" / "det.txt"
+    lines = det.read_text().splitlines()
+    det.write_text("\n".join(lines + lines[:3]) + "\n")
+    assert main(["label", str(dups), "--budget", "0", "--out", str(tmp_path / "dd"),
+                 "--no-progress"]) == 0  # fmt: skip
+    assert "3 candidate rows repeat another row" in capsys.readouterr().err
     # an answers file of another format is refused
     doc = json.loads((dot / "answers.json").read_text())
     (tmp_path / "f2.json").write_text(json.dumps({**doc, "format": 2}))

@@ -367,6 +367,12 @@ def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
                                                "(no gt/gt.txt)")  # fmt: skip
         dets = seq.det(half)
         dets = dets[dets.score >= min_conf]
+        key = np.column_stack([dets.frame, dets.xywh])
+        repeats = len(key) - len(np.unique(key, axis=0)) if len(key) else 0
+        if repeats:  # a second box on one object: the model tracks it as a second object
+            warnings.warn(f"{seq.det_path}: {repeats} candidate rows repeat another row "
+                          "exactly (same frame and box); each is labelled as its own object "
+                          "(remove the copies)", stacklevel=2)  # fmt: skip
         n = seq.length(half)
         gt = seq.gt(half)
         out.truth[seq.name] = SequenceTruth.from_ground_truth(dets, gt)
