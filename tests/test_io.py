@@ -62,6 +62,22 @@ def test_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["1,1,0,0,5,5,1,99,1"], "gt.txt:1: class (column 8) must be a MOTChallenge class"),
+        (["1,1,0,0,5,5,1,1,1", "2,1,0,0,5,5,1,1,1", "1,1,9,9,5,5,1,1,1"],
+         "gt.txt:3: ground-truth id (column 2) appears twice in this frame"),
+        (["1,1e20,0,0,5,5,1,1,1"], "gt.txt:1: ground-truth id (column 2) must be a whole number"),
+    ],
+)  # fmt: skip
+def test_bad_ground_truth_names_file_and_line(tmp_path, rows, message):
+    path = tmp_path / "gt.txt"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataFormatError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_gt(path)
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
         ("[Sequence]\nname=a\nimDir=img1\nframeRate=30\nimWidth=10\nimHeight=10\nimExt=.jpg\n",

@@ -109,6 +109,19 @@ def _check(path: Path, bad: NDArray[np.bool_], line_numbers: list[int], message:
         raise DataFormatError(path, message, line_numbers[i])
 
 
+def _check_ids(path: Path, mat: NDArray[np.float64], line_numbers: list[int], what: str) -> None:
+    """Column 2 of a ground-truth or track file: whole numbers >= 0, each once per frame."""
+    ids = mat[:, 1]
+    _check(path, ids < 0, line_numbers, f"{what} (column 2) must be >= 0")
+    _check(path, (ids != np.round(ids)) | (ids >= 2**53), line_numbers,
+           f"{what} (column 2) must be a whole number below 2^53")  # fmt: skip
+    order = np.lexsort((ids, mat[:, 0]))
+    again = np.zeros(len(ids), bool)
+    same = (mat[order[1:], 0] == mat[order[:-1], 0]) & (ids[order[1:]] == ids[order[:-1]])
+    again[order[1:][same]] = True
+    _check(path, again, line_numbers, f"{what} (column 2) appears twice in this frame")
+
+
 def _validate(
     path: Path, mat: NDArray[np.float64], line_numbers: list[int], seq_length: int | None
 ) -> None:
@@ -174,12 +187,14 @@ def read_mot(path: str | Path, kind: MotKind, seq_length: int | None = None) -> 
                 line_numbers,
                 "class (column 8) must be an integer",
             )
+            _check(path, (mat[:, 7] < 1) | (mat[:, 7] > 13), line_numbers,
+                   "class (column 8) must be a MOTChallenge class, 1-13")  # fmt: skip
             cls = mat[:, 7].astype(np.int64)
             vis = mat[:, 8]
             world = mat[:, 9:12] if ncols == 12 else None
         if world is not None and not (world == -1).all():
             data["world"] = world
-        _check(path, mat[:, 1] < 0, line_numbers, "ground-truth id (column 2) must be >= 0")
+        _check_ids(path, mat, line_numbers, "ground-truth id")
         return Tracks(
             frame=frame,
             xywh=xywh,
@@ -195,7 +210,7 @@ def read_mot(path: str | Path, kind: MotKind, seq_length: int | None = None) -> 
         data["world"] = mat[:, 7:10]
     if kind == "det":
         return Detections(frame=frame, xywh=xywh, score=score, data=data)
-    _check(path, mat[:, 1] < 0, line_numbers, "track id (column 2) must be >= 0")
+    _check_ids(path, mat, line_numbers, "track id")
     return Tracks(frame=frame, xywh=xywh, id=mat[:, 1].astype(np.int64), score=score, data=data)
 
 
