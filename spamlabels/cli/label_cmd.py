@@ -147,20 +147,22 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
     )  # fmt: skip
     try:
-        if args.selftrain:  # everything that needs no model is checked before training
-            config = selftrain_config(args, prefix="selftrain-", min_conf=args.min_conf)
-            check_label_job(args.seqs, args.out, job)
-            seqs = [MOTSequence.open(p) for p in args.seqs]
-            st = self_train(seqs, args.out / "selftrained.pt", half=args.half, init=args.weights,
-                            config=config, progress=not args.no_progress, reuse=True)  # fmt: skip
-            job = replace(job, weights=st.weights)
-            verb = "reused" if st.reused else "written"
-            print(f"self-trained weights {verb}: {st.weights}", file=sys.stderr)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
+            if args.selftrain:  # everything that needs no model is checked before training
+                config = selftrain_config(args, prefix="selftrain-", min_conf=args.min_conf)
+                check_label_job(args.seqs, args.out, job)
+                seqs = [MOTSequence.open(p) for p in args.seqs]
+                st = self_train(seqs, args.out / "selftrained.pt", half=args.half,
+                                init=args.weights, config=config,
+                                progress=not args.no_progress, reuse=True)  # fmt: skip
+                job = replace(job, weights=st.weights)
+                verb = "reused" if st.reused else "written"
+                print(f"self-trained weights {verb}: {st.weights}", file=sys.stderr)
             summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
-        for w in caught:  # one line each, as the errors
-            print(f"spam label: warning: {w.message}", file=sys.stderr)
+        # one line each, as the errors (the check before training and the run say it alike)
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            print(f"spam label: warning: {message}", file=sys.stderr)
     except ValueError as err:
         if isinstance(err, DataFormatError):
             raise

@@ -460,9 +460,10 @@ class PreparedLabelJob:
     others: dict[str, Any]
 
 
-def _check_out_dir(out: Path) -> None:
-    """Raise :class:`ValueError` if ``out`` cannot become an output folder (a file, or under
-    a folder this process cannot write to), before any work is done."""
+def _check_out_dir(out: Path, names: Sequence[str]) -> None:
+    """Raise :class:`ValueError` if ``out`` cannot become the output folder of sequences
+    ``names`` (a file, under a folder this process cannot write to, or holding a folder
+    where an output goes), before any work is done."""
     try:
         if out.exists() and not out.is_dir():
             raise ValueError(f"--out {out}: exists and is not a folder")
@@ -473,6 +474,10 @@ def _check_out_dir(out: Path) -> None:
         raise ValueError(f"--out {out}: {err.strerror or err}") from None
     if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
         raise ValueError(f"--out {out}: cannot write into {base}")
+    outputs = [f"{n}{ext}" for n in names for ext in (".txt", ".provenance.csv")]
+    for f in [*outputs, "effort.json", "answers.json", "questions.csv", "report.md"]:
+        if (out / f).is_dir():  # a folder holds an output's name: it cannot be written
+            raise ValueError(f"--out {out}: {f} is a folder")
 
 
 def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
@@ -496,7 +501,6 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     check_split(job.split)
     if job.weights is not None and not Path(job.weights).is_file():
         raise DataFormatError(job.weights, "no such weights file")
-    _check_out_dir(Path(out_dir))
     seqs = [MOTSequence.open(p) for p in seq_dirs]
     names = [s.name for s in seqs]
     dup = {n for n in names if names.count(n) > 1}
@@ -507,10 +511,7 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     for i, r in enumerate(real):
         if real.index(r) != i:  # the same folder under another path (a link, "x/..")
             raise DataFormatError(seq_dirs[i], f"the same folder as {seq_dirs[real.index(r)]}")
-    outputs = [f"{n}{ext}" for n in names for ext in (".txt", ".provenance.csv")]
-    for f in [*outputs, "effort.json", "answers.json", "questions.csv", "report.md"]:
-        if (Path(out_dir) / f).is_dir():  # a folder holds an output's name: it cannot be written
-            raise ValueError(f"--out {out_dir}: {f} is a folder")
+    _check_out_dir(Path(out_dir), names)
     inputs = load_label_inputs(seqs, job.half, job.min_conf)
     clicks = parse_budget(job.budget, inputs.full_cost)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(

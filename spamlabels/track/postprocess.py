@@ -579,7 +579,7 @@ def smooth_tracks(tracks: Tracks, sigma: float, fixed: NDArray[np.bool_] | None 
     order, t, starts, ends = _by_track(tracks)
     # no box lies further from another of its track than the longest track spans: a wider
     # kernel adds only zeros (a huge sigma would otherwise allocate a huge grid)
-    span = int(max(t.frame[e - 1] - t.frame[s] for s, e in zip(starts, ends, strict=True)))
+    span = int((t.frame[ends - 1] - t.frame[starts]).max())
     radius = max(1, min(int(np.ceil(3 * sigma)), span))
     d = np.arange(-radius, radius + 1, dtype=float)
     k0 = np.exp(-0.5 * (d / sigma) ** 2)
