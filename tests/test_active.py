@@ -405,6 +405,14 @@ def test_cli_label_edge_cases_found_by_probing(seq_dir, tmp_path, capsys, monkey
     assert main(["label", str(dups), "--budget", "0", "--out", str(tmp_path / "dd"),
                  "--no-progress"]) == 0  # fmt: skip
     assert "3 candidate rows repeat another row" in capsys.readouterr().err
+    # boxes entirely outside the image are said
+    far = [line.split(",") for line in lines[:2]]
+    for row in far:
+        row[2] = "5000"  # left edge beyond any image width here
+    det.write_text("\n".join(lines + [",".join(r) for r in far]) + "\n")
+    assert main(["label", str(dups), "--budget", "0", "--out", str(tmp_path / "do"),
+                 "--no-progress"]) == 0  # fmt: skip
+    assert "2 candidate boxes lie entirely outside" in capsys.readouterr().err
     # an answers file of another format is refused
     doc = json.loads((dot / "answers.json").read_text())
     (tmp_path / "f2.json").write_text(json.dumps({**doc, "format": 2}))

@@ -373,6 +373,15 @@ def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
             warnings.warn(f"{seq.det_path}: {repeats} candidate rows repeat another row "
                           "exactly (same frame and box); each is labelled as its own object "
                           "(remove the copies)", stacklevel=2)  # fmt: skip
+        width, height = seq.info.im_width, seq.info.im_height
+        x, y, w, h = dets.xywh.T  # MOT pixels are 1-based: the image spans [1, W + 1)
+        outside = int(np.count_nonzero((x + w <= 1) | (y + h <= 1) | (x >= width + 1)
+                                       | (y >= height + 1)))  # fmt: skip
+        if outside:  # no ground-truth box can match them: only questions and false positives
+            warnings.warn(f"{seq.det_path}: {outside} candidate boxes lie entirely outside "
+                          f"the {width}x{height} image of seqinfo.ini; they are labelled like "
+                          "the others (check the image size or remove them)",
+                          stacklevel=2)  # fmt: skip
         n = seq.length(half)
         gt = seq.gt(half)
         out.truth[seq.name] = SequenceTruth.from_ground_truth(dets, gt)
