@@ -413,6 +413,14 @@ def test_cli_label_edge_cases_found_by_probing(seq_dir, tmp_path, capsys, monkey
     assert main(["label", str(dups), "--budget", "0", "--out", str(tmp_path / "do"),
                  "--no-progress"]) == 0  # fmt: skip
     assert "2 candidate boxes lie entirely outside" in capsys.readouterr().err
+    # scores that are not probabilities are said (the thresholds are probabilities)
+    scaled = [line.split(",") for line in lines]
+    for row in scaled:
+        row[6] = f"{5 * float(row[6]):.3f}"
+    det.write_text("\n".join(",".join(r) for r in scaled) + "\n")
+    assert main(["label", str(dups), "--budget", "0", "--out", str(tmp_path / "ds"),
+                 "--no-progress"]) == 0  # fmt: skip
+    assert f"spam label: warning: {det}: detector scores run from" in capsys.readouterr().err
     # an answers file of another format is refused
     doc = json.loads((dot / "answers.json").read_text())
     (tmp_path / "f2.json").write_text(json.dumps({**doc, "format": 2}))

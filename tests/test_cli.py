@@ -97,3 +97,30 @@ def test_demo_end_to_end(tmp_path, capsys):
         assert scores[labelled[0]]["HOTA"] > scores["SPAM (synthetic-only)"]["HOTA"]
     # a second run replaces the demo's own sequence instead of refusing
     assert main(["demo", "--out", str(out), "--frames", "40", "--people", "8"]) == 0
+
+
+def test_scores_outside_0_1_are_one_warning_line(tmp_path, capsys):
+    import warnings
+
+    import numpy as np
+
+    from spamlabels.track import warn_unless_probabilities
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning for probabilities, nor for none
+        assert not warn_unless_probabilities(np.array([0.0, 0.5, 1.0]), "a")
+        assert not warn_unless_probabilities(np.zeros(0), "a")
+    with pytest.warns(UserWarning, match=r"x.txt: detector scores run from -0.5 to 3.2"):
+        assert warn_unless_probabilities(np.array([-0.5, 0.2, 3.2]), "x.txt")
+    # the CLI says it in one line, naming the det file, and still tracks
+    seq, tracks = _seq(tmp_path)
+    from spamlabels.core import Detections
+
+    # a detector that does not score in 0-1 (DPM-like)
+    dets = Detections(frame=tracks.frame, xywh=tracks.xywh, score=np.full(len(tracks), 2.5))
+    write_mot(seq / "det" / "det.txt", dets, "det")
+    out = tmp_path / "S1.txt"
+    assert main(["track", str(seq), "--tracker", "bytetrack", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"spam track: warning: {seq / 'det' / 'det.txt'}: detector scores run from 2.5" in err
+    assert out.is_file() and len(out.read_text().splitlines()) == len(tracks)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from spamlabels import __version__
 from spamlabels.core import DataFormatError
@@ -45,8 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spam`` console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+
+    def one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:  # fmt: skip
+        print(f"spam {args.command}: warning: {message}", file=sys.stderr)
+
     try:
-        return int(args.run(args) or 0)
+        with warnings.catch_warnings():  # a warning is one line, as the errors
+            warnings.showwarning = one_line
+            return int(args.run(args) or 0)
     except DataFormatError as err:
         print(f"spam {args.command}: error: {err}", file=sys.stderr)
         return 2

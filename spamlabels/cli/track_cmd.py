@@ -217,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     """Track one sequence and write the result; returns the exit code (0)."""
     from spamlabels.core import DataFormatError
     from spamlabels.io import MOTSequence, write_mot
-    from spamlabels.track import create_tracker
+    from spamlabels.track import create_tracker, warn_unless_probabilities
 
     # options of the spam tracker only; refused (before any reading) for the others
     spam_only = {
@@ -234,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataFormatError(args.seq, f"{given} apply to spam, not {args.tracker}")
     seq = MOTSequence.open(args.seq)
     dets = seq.det(half=args.half, path=args.det, appearance=args.appearance)
+    warn_unless_probabilities(dets.score, args.det or seq.det_path)
     min_conf = (
         args.min_conf if args.min_conf is not None else (0.01 if args.tracker == "spam" else 0.1)
     )

@@ -70,6 +70,7 @@ from spamlabels.core import DataFormatError, Detections, Provenance, Tracks
 from spamlabels.core.splits import Half
 from spamlabels.eval import EvalResult, evaluate
 from spamlabels.io import MOTSequence, atomic_write, write_mot
+from spamlabels.track import warn_unless_probabilities
 from spamlabels.track.spam import SpamTracker
 
 __all__ = [
@@ -366,6 +367,7 @@ def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
             raise DataFormatError(seq.gt_path, "the oracle annotator needs ground truth "
                                                "(no gt/gt.txt)")  # fmt: skip
         dets = seq.det(half)
+        warn_unless_probabilities(dets.score, seq.det_path)
         dets = dets[dets.score >= min_conf]
         key = np.column_stack([dets.frame, dets.xywh])
         repeats = len(key) - len(np.unique(key, axis=0)) if len(key) else 0

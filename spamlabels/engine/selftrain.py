@@ -31,6 +31,7 @@ import numpy as np
 from spamlabels.core import Half
 from spamlabels.graph import HierarchyConfig
 from spamlabels.io import MOTSequence
+from spamlabels.track import warn_unless_probabilities
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
 from spamlabels.train import TrainConfig, Trainer, TrainSequence
 
@@ -96,6 +97,7 @@ def pseudo_labels(
         whose ``gt_id`` is the pseudo track id (-1 = not in any output track).
     """
     dets = seq.det(half)
+    warn_unless_probabilities(dets.score, seq.det_path)
     dets = dets[dets.score >= min_conf]
     n = seq.length(half)
     tracker.reset()

@@ -1,6 +1,11 @@
 """Online trackers on detections: the :class:`Tracker` interface, its registry and ByteTrack."""
 
-from spamlabels.track.base import Tracker, available_trackers, create_tracker
+from spamlabels.track.base import (
+    Tracker,
+    available_trackers,
+    create_tracker,
+    warn_unless_probabilities,
+)
 from spamlabels.track.bytetrack import ByteTrack, ByteTrackConfig, OutputBox, linear_assignment
 from spamlabels.track.kalman import KalmanFilterXYAH
 from spamlabels.track.postprocess import (
@@ -25,4 +30,5 @@ __all__ = [
     "smooth_tracks",
     "stitch_tracks",
     "swap_tracks",
+    "warn_unless_probabilities",
 ]

@@ -15,14 +15,16 @@ attribute register themselves under that name, so the CLI and benchmarks find th
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from spamlabels.core import Detections, Tracks
 
-__all__ = ["Tracker", "available_trackers", "create_tracker"]
+__all__ = ["Tracker", "available_trackers", "create_tracker", "warn_unless_probabilities"]
 
 _REGISTRY: dict[str, type[Tracker]] = {}
 
@@ -137,6 +139,28 @@ def _check_frames(dets: Detections, seq_length: int | None) -> int:
 
 _LAZY: dict[str, str] = {"spam": "spamlabels.track.spam"}
 """Built-in trackers imported only when asked for (the GNN tracker needs torch)."""
+
+
+def warn_unless_probabilities(scores: NDArray[np.float64], source: object) -> bool:
+    """Warn (naming ``source``, e.g. the det file) when detector scores leave ``[0, 1]``.
+
+    Every confidence threshold here (``--min-conf``, the SPAM tracker's ``node_keep_conf``,
+    ByteTrack's ``track_thresh``) is a probability; a detector scoring in other units (the
+    MOT17 DPM files run from -0.5 to 4.8) meets them in the wrong units. Returns whether it
+    warned.
+
+    Args:
+        scores: ``(n,)`` detector scores.
+        source: where they come from, for the message.
+    """
+    scores = np.asarray(scores, np.float64)
+    if not len(scores) or (scores.min() >= 0.0 and scores.max() <= 1.0):
+        return False
+    warnings.warn(f"{source}: detector scores run from {scores.min():.3g} to "
+                  f"{scores.max():.3g}, not within 0-1; the confidence thresholds (--min-conf, "
+                  "the tracker's keep / track thresholds) are probabilities, so rescale the "
+                  "scores to 0-1 first", stacklevel=2)  # fmt: skip
+    return True
 
 
 def available_trackers() -> list[str]:
