@@ -41,6 +41,29 @@ def test_write_then_read_round_trip(tmp_path):
     assert raw.shape == (3, 12) and (raw[:, 1] == -1).all()
 
 
+def test_ten_column_det_rows_and_unmatched_detections(tmp_path):
+    rng = np.random.default_rng(1)
+    emb = _unit(rng, 2, 5)
+    det_rows = np.array(
+        [[1, -1, 0, 0, 4, 8, 0.9, -1, -1, -1], [2, -1, 2, 0, 4, 8, 0.8, -1, -1, -1]]
+    )
+    path = tmp_path / "ten.npy"
+    np.save(path, np.hstack([det_rows, emb]))  # the whole det.txt row, then the embedding
+    back = read_appearance(path, seq_length=3)
+    np.testing.assert_allclose(back.data["embedding"], emb, rtol=1e-6)
+    # detections that find no row of the file are said, with the count
+    seq = tmp_path / "S"
+    (seq / "det").mkdir(parents=True)
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=S\nimDir=img1\nframeRate=30\nseqLength=3\n"
+                                     "imWidth=64\nimHeight=48\nimExt=.jpg\n")  # fmt: skip
+    (seq / "det" / "det.txt").write_text("1,-1,0,0,4,8,0.9\n2,-1,2,0,4,8,0.8\n3,-1,9,9,4,8,0.7\n")
+    with pytest.warns(UserWarning, match="1 of the 3 detections .* have no embedding"):
+        dets = MOTSequence.open(seq).det(appearance=path)
+    assert (
+        np.isnan(dets.data["embedding"][2]).all() and np.isfinite(dets.data["embedding"][:2]).all()
+    )
+
+
 @pytest.mark.parametrize(
     ("array", "message"),
     [
@@ -214,4 +237,4 @@ def test_cli_track_with_appearance_and_node_options(tmp_path, capsys):
         main([*args, "--edge-threshold", "0.5,1.5"])
     assert "probabilities in (0, 1)" in capsys.readouterr().err
     assert main(["track", str(seq_dir), "--out", str(out), "--appearance", str(npy)]) == 2
-    assert "apply to spam" in capsys.readouterr().err
+    assert "applies to spam" in capsys.readouterr().err

@@ -124,3 +124,71 @@ def test_scores_outside_0_1_are_one_warning_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"spam track: warning: {seq / 'det' / 'det.txt'}: detector scores run from 2.5" in err
     assert out.is_file() and len(out.read_text().splitlines()) == len(tracks)
+
+
+def _det_seq(tmp_path, name="S1"):
+    import numpy as np
+
+    from spamlabels.core import Detections
+
+    seq, tracks = _seq(tmp_path, name)
+    dets = Detections(frame=tracks.frame, xywh=tracks.xywh, score=np.full(len(tracks), 0.9))
+    write_mot(seq / "det" / "det.txt", dets, "det")
+    return seq, tracks
+
+
+def test_track_and_eval_never_write_onto_an_input_nor_into_a_folder(tmp_path, capsys):
+    seq, _ = _det_seq(tmp_path)
+    det = seq / "det" / "det.txt"
+    before = det.read_text()
+    bt = ["track", str(seq), "--tracker", "bytetrack", "--out"]
+    for out, message in [
+        (det, "is an input of this command"),
+        (seq / "seqinfo.ini", "is an input of this command"),
+        (seq / "gt" / "gt.txt", "is an input of this command"),
+        (tmp_path, "is a folder"),
+        (det / "x.txt", "det.txt is a file, not a folder"),
+    ]:
+        assert main([*bt, str(out)]) == 2, out
+        err = capsys.readouterr().err
+        assert err.startswith("spam track: error: ") and message in err and err.count("\n") == 1
+    assert det.read_text() == before and (seq / "gt" / "gt.txt").is_file()
+    out = tmp_path / "t" / "S1.txt"
+    assert main([*bt, str(out)]) == 0
+    gt = (seq / "gt" / "gt.txt").read_text()
+    assert main(["eval", str(seq), "--tracks", str(out), "--json", str(seq / "gt" / "gt.txt")]) == 2
+    assert "is an input of this command" in capsys.readouterr().err
+    assert main(["eval", str(seq), "--tracks", str(out), "--json", str(out)]) == 2
+    assert (seq / "gt" / "gt.txt").read_text() == gt and out.is_file()
+    capsys.readouterr()
+
+
+def test_eval_refuses_two_sequences_of_one_name(tmp_path, capsys):
+    a, _ = _seq(tmp_path / "a")
+    b, _ = _seq(tmp_path / "b")
+    write_mot(tmp_path / "tr" / "S1.txt", make_tracks([(1, 1, 0, 0, 5, 5)]), "tracks")
+    assert main(["eval", str(a), str(b), "--tracks", str(tmp_path / "tr")]) == 2
+    err = capsys.readouterr().err
+    assert "a second sequence named S1" in err and str(a) in err
+
+
+def test_track_bad_values_are_one_line_errors(tmp_path, capsys):
+    seq, _ = _det_seq(tmp_path)
+    out = str(tmp_path / "o.txt")
+    with pytest.raises(SystemExit) as info:  # argparse: usage and one error line, exit 2
+        main(["track", str(seq), "--node-threshold", "0", "--out", out])
+    assert info.value.code == 2 and "must be in (0, 1)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["track", str(seq), "--min-conf", "abc", "--out", out])
+    assert "must be a number, got 'abc'" in capsys.readouterr().err
+    # a half the sequence is too short for: the seqinfo.ini is named
+    short = tmp_path / "short"
+    write_seqinfo(short / "seqinfo.ini", SeqInfo("short", 30, 2, 640, 480))
+    write_mot(short / "det" / "det.txt", make_tracks([(1, 1, 0, 0, 5, 5)]), "det")
+    assert main(["track", str(short), "--half", "val", "--out", out]) == 2
+    assert "seqinfo.ini: a sequence of 2 frames has no validation half" in capsys.readouterr().err
+    # a stitch window beyond any sequence is the whole sequence
+    assert (
+        main(["track", str(seq), "--tracker", "bytetrack", "--stitch", "1e300", "--out", out]) == 0
+    )
+    capsys.readouterr()

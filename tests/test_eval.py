@@ -71,3 +71,13 @@ def test_duplicate_id_in_a_frame_is_an_error():
     gt_all, gt = _scene()
     with pytest.raises(EvalError, match="same id more than once in frame 1"):
         evaluate_sequence(gt_all, gt.replace(id=np.ones(len(gt), int)), 5)
+
+
+def test_a_sequence_with_no_counted_ground_truth_is_warned_about():
+    from spamlabels.core import Tracks
+
+    pred = make_tracks([(1, 1, 0, 0, 10, 10), (2, 1, 1, 0, 10, 10)])
+    with pytest.warns(UserWarning, match="empty: no ground-truth box counts in evaluation"):
+        res = evaluate({"empty": (Tracks.empty(), pred, 3)})
+    # TrackEval's arithmetic, kept: 0 in its row; combined, (0 - 2 FP) / max(1, 0 gt)
+    assert res.table["empty"]["MOTA"] == 0.0 and res.combined["MOTA"] == pytest.approx(-200.0)

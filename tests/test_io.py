@@ -86,6 +86,12 @@ def test_bad_ground_truth_names_file_and_line(tmp_path, rows, message):
         ("[Other]\nname=a\n", "missing [Sequence] section"),
         ("[Sequence]\nname=a\nimDir=img1\nframeRate=x\nseqLength=5\nimWidth=10\nimHeight=10\n"
          "imExt=.jpg\n", "frameRate must be a number"),
+        ("[Sequence]\nname=a\nimDir=img1\nframeRate=nan\nseqLength=5\nimWidth=10\nimHeight=10\n"
+         "imExt=.jpg\n", "frameRate must be finite"),
+        ("[Sequence]\nname=a\nimDir=img1\nframeRate=inf\nseqLength=5\nimWidth=10\nimHeight=10\n"
+         "imExt=.jpg\n", "frameRate must be finite"),
+        ("[Sequence]\nname=a\nimDir=img1\nframeRate=30\nseqLength=5.5\nimWidth=10\nimHeight=10\n"
+         "imExt=.jpg\n", "seqLength must be a whole number"),
     ],
 )  # fmt: skip
 def test_bad_seqinfo(tmp_path, body, message):
@@ -221,3 +227,31 @@ def test_real_mot17_read_and_half_split(mot17):
     assert len(seqs) == 22 and all(s.has_gt for s in seqs)
     frames = MOTSequence.open(mot17 / "train" / "MOT17-02-FRCNN").frames()
     assert len(frames) == 600 and frames[1].shape == (1080, 1920, 3)
+
+
+def test_seqinfo_with_a_byte_order_mark_and_a_too_short_half(tmp_path):
+    body = ("[Sequence]\nname=a\nimDir=img1\nframeRate=30\nseqLength=2\nimWidth=10\n"
+            "imHeight=10\nimExt=.jpg\n")  # fmt: skip
+    (tmp_path / "seqinfo.ini").write_text("\ufeff" + body, encoding="utf-8")
+    assert read_seqinfo(tmp_path).seq_length == 2  # a Windows editor's BOM is fine
+    seq = MOTSequence.open(tmp_path)
+    assert seq.length("train") == 2
+    with pytest.raises(
+        DataFormatError, match=r"seqinfo\.ini: a sequence of 2 frames has no validation half"
+    ):
+        seq.length("val")
+
+
+def test_check_output_file(tmp_path):
+    from spamlabels.io import check_output_file
+
+    inp = tmp_path / "in.txt"
+    inp.write_text("x")
+    assert check_output_file(tmp_path / "new" / "deeper" / "out.txt", [inp, None]) is not None
+    with pytest.raises(DataFormatError, match="is a folder"):
+        check_output_file(tmp_path)
+    with pytest.raises(DataFormatError, match=r"in\.txt is a file, not a folder"):
+        check_output_file(inp / "out.txt")
+    with pytest.raises(DataFormatError, match="is an input of this command"):
+        check_output_file(tmp_path / "." / "in.txt", [inp])
+    assert inp.read_text() == "x"

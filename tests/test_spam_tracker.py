@@ -367,7 +367,7 @@ def test_device_option_is_checked_before_any_work(tmp_path, capsys):
         assert "no CUDA device" in capsys.readouterr().err
     seq = generate_sequence(tmp_path, "S", SceneConfig(n_frames=10, n_people=3), seed=1)
     assert main(["track", str(seq), "--device", "cpu", "--out", str(tmp_path / "t.txt")]) == 2
-    assert "--device apply to spam, not bytetrack" in capsys.readouterr().err
+    assert "--device applies to spam, not bytetrack" in capsys.readouterr().err
 
 
 class _Clip:

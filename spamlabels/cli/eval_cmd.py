@@ -81,15 +81,25 @@ def run(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from spamlabels.eval import EvalError, evaluate
-    from spamlabels.io import atomic_write, discover_sequences, read_tracks
+    from spamlabels.io import atomic_write, check_output_file, discover_sequences, read_tracks
 
     seqs = discover_sequences(args.gt)
-    inputs = {}
-    for seq in seqs:
+    first: dict[str, Path] = {}
+    for seq in seqs:  # the tracks are found by name: two sequences of one name are ambiguous
+        if seq.name in first:
+            raise DataFormatError(seq.root, f"a second sequence named {seq.name} (the first: "
+                                            f"{first[seq.name]}); evaluate them apart")  # fmt: skip
+        first[seq.name] = seq.root
         if not seq.has_gt:
             raise DataFormatError(seq.gt_path, "ground truth not found")
+    files = {seq.name: _tracks_file(args.tracks, seq.name, len(seqs)) for seq in seqs}
+    if args.json:  # before any work, and never onto an input
+        read = [p for seq in seqs for p in (seq.gt_path, seq.root / "seqinfo.ini")]
+        check_output_file(args.json, [*read, *files.values()])
+    inputs = {}
+    for seq in seqs:
         n = seq.length(args.half)
-        pred = read_tracks(_tracks_file(args.tracks, seq.name, len(seqs)), seq_length=n)
+        pred = read_tracks(files[seq.name], seq_length=n)
         inputs[seq.name] = (seq.gt(args.half), pred, n)
     try:
         result = evaluate(inputs, benchmark=args.benchmark, progress=len(inputs) > 3)

@@ -13,7 +13,10 @@ from typing import Any
 
 def finite_float(text: str) -> float:
     """argparse type: a finite number (e.g. a detector confidence, which may be negative)."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
     return value
@@ -43,6 +46,14 @@ unit_float = float_up_to(1.0)
 """argparse type: a number in [0, 1] (e.g. an IoU)."""
 swap_margin = float_up_to(2.0)
 """argparse type: a number in [0, 2] (a gain in summed IoUs, ``SpamConfig.swap_margin``)."""
+
+
+def probability(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1 (a threshold on a probability)."""
+    value = finite_float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text!r}")
+    return value
 
 
 def _thresholds(text: str) -> float | tuple[float, ...]:
@@ -112,8 +123,9 @@ def add_parser(sub: Any) -> None:
         "--appearance",
         type=Path,
         metavar="NPY",
-        help="spam: re-ID embeddings of the detections (deep_sort .npy layout: the det.txt "
-        "columns then the embedding; matched to det rows by frame and box)",
+        help="spam: re-ID embeddings of the detections (deep_sort .npy layout: the first 7 or "
+        "all 10 det.txt columns, then the embedding; matched to det rows by frame and box, "
+        "and a warning says how many detections found none)",
     )
     p.add_argument(
         "--min-conf",
@@ -136,7 +148,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--node-threshold",
-        type=finite_float,
+        type=probability,
         default=None,
         metavar="P",
         help="spam: GNN_node probability below which a candidate is rejected (default: "
@@ -216,7 +228,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Track one sequence and write the result; returns the exit code (0)."""
     from spamlabels.core import DataFormatError
-    from spamlabels.io import MOTSequence, write_mot
+    from spamlabels.io import MOTSequence, check_output_file, write_mot
     from spamlabels.track import create_tracker, warn_unless_probabilities
 
     # options of the spam tracker only; refused (before any reading) for the others
@@ -231,8 +243,11 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.tracker != "spam" and any(v is not None for v in spam_only.values()):
         given = "/".join(k for k, v in spam_only.items() if v is not None)
-        raise DataFormatError(args.seq, f"{given} apply to spam, not {args.tracker}")
+        verb = "applies" if "/" not in given else "apply"
+        raise DataFormatError(args.seq, f"{given} {verb} to spam, not {args.tracker}")
     seq = MOTSequence.open(args.seq)
+    check_output_file(args.out, [args.det or seq.det_path, seq.root / "seqinfo.ini", seq.gt_path,
+                                 args.appearance, args.weights])  # fmt: skip
     dets = seq.det(half=args.half, path=args.det, appearance=args.appearance)
     warn_unless_probabilities(dets.score, args.det or seq.det_path)
     min_conf = (

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -253,6 +254,11 @@ def evaluate(
     items = list(sequences.items())
     for name, (gt, pred, n) in tqdm(items, desc="evaluate", disable=not progress, unit="seq"):
         data = preprocess_sequence(gt, pred, n, benchmark, name)
+        if not data["num_gt_dets"]:  # TrackEval's own arithmetic, but rarely what was meant
+            warnings.warn(f"{name}: no ground-truth box counts in evaluation; TrackEval gives "
+                          "the sequence MOTA 0 in its own row, while the combined row counts "
+                          f"its {data['num_tracker_dets']} boxes as false positives",
+                          stacklevel=2)  # fmt: skip
         result.raw[name] = {m.get_name(): m.eval_sequence(data) for m in metrics}
         counts[name] = {"GT_IDs": data["num_gt_ids"], "IDs": data["num_tracker_ids"]}
     if not items:

@@ -1,6 +1,6 @@
 """Readers and writers: MOTChallenge text files, seqinfo/seqmaps, frames, MOTSynth JSON."""
 
-from spamlabels.io._atomic import atomic_write
+from spamlabels.io._atomic import atomic_write, check_output_file
 from spamlabels.io.appearance import attach_embeddings, read_appearance, write_appearance
 from spamlabels.io.frames import FrameSource, ImageFolderFrames, VideoFrames, open_frames
 from spamlabels.io.mot import MotKind, read_det, read_gt, read_mot, read_tracks, write_mot
@@ -24,6 +24,7 @@ __all__ = [
     "VideoFrames",
     "atomic_write",
     "attach_embeddings",
+    "check_output_file",
     "convert_motsynth",
     "discover_sequences",
     "open_frames",

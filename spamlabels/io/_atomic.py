@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write"]
+from spamlabels.core import DataFormatError
+
+__all__ = ["atomic_write", "check_output_file"]
 
 
 @contextlib.contextmanager
@@ -36,3 +38,39 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def check_output_file(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Check, before any work, that ``path`` can be written as a file by :func:`atomic_write`.
+
+    Args:
+        path: the output file.
+        inputs: the files the command reads (``None`` entries are skipped): the output may
+            not be one of them, which it would overwrite.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        DataFormatError: naming ``path``: it is a folder, the folder it would go in is a file
+            or cannot be written to, or it is one of ``inputs``.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise DataFormatError(path, "is a folder; give the output file's name")
+        base = path.parent
+        while not base.exists():  # the folders missing in between are created
+            base = base.parent
+        if not base.is_dir():
+            raise DataFormatError(path, f"cannot be written: {base} is a file, not a folder")
+        if not os.access(base, os.W_OK | os.X_OK):
+            raise DataFormatError(path, f"cannot be written: no write access to {base}")
+        for inp in inputs:
+            if inp is not None and path.exists() and Path(inp).exists() \
+                    and os.path.samefile(path, inp):  # fmt: skip
+                raise DataFormatError(path, "is an input of this command and would be "
+                                            "overwritten; write the output elsewhere")  # fmt: skip
+    except OSError as err:  # e.g. a folder this process may not look into
+        raise DataFormatError(path, f"cannot be written: {err.strerror or err}") from None
+    return path

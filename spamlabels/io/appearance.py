@@ -11,6 +11,9 @@ columns   meaning
           L2-normalised rows); a row of NaN means "no embedding"
 ========= =================================================================================
 
+A file holding the whole 10-column det.txt row before the embedding (columns 7-9 = -1 in
+every row, ``(N, 10 + d)``) is read as such: an L2-normalised embedding never has -1 there.
+
 :func:`read_appearance` loads such a file as :class:`~spamlabels.core.Detections` with
 ``data["embedding"]`` ``(N, d)`` float32; :func:`attach_embeddings` copies the embeddings onto
 another detection table of the same sequence (e.g. the rows of ``det/det.txt``) by frame and
@@ -75,6 +78,9 @@ def read_appearance(path: str | Path, seq_length: int | None = None) -> Detectio
     if not (np.issubdtype(raw.dtype, np.floating) or np.issubdtype(raw.dtype, np.integer)):
         raise DataFormatError(path, f"expected a numeric array, got dtype {raw.dtype}")
     mat = raw.astype(np.float64, copy=False)
+    det_cols = _DET_COLUMNS
+    if mat.shape[1] > 10 and len(mat) and (mat[:, 7:10] == -1).all():
+        det_cols = 10  # the whole 10-column det.txt row first (-1, -1, -1 for x, y, z)
     frame = mat[:, 0]
     _fail_rows(path, ~np.isfinite(frame), "frame (column 0) must be finite")
     _fail_rows(path, frame != np.round(frame), "frame (column 0) must be an integer")
@@ -87,7 +93,7 @@ def read_appearance(path: str | Path, seq_length: int | None = None) -> Detectio
     head = mat[:, 2:_DET_COLUMNS]
     _fail_rows(path, ~np.isfinite(head).all(axis=1), "box and score (columns 2-6) must be finite")
     _fail_rows(path, (head[:, 2] <= 0) | (head[:, 3] <= 0), "box width and height must be > 0")
-    emb = mat[:, _DET_COLUMNS:].astype(np.float32)
+    emb = mat[:, det_cols:].astype(np.float32)
     finite = np.isfinite(emb)
     _fail_rows(
         path,

@@ -13,13 +13,19 @@ A sequence folder holds ``seqinfo.ini``, ``img1/`` (frames), ``gt/gt.txt`` (when
 from __future__ import annotations
 
 import configparser
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
 
 from spamlabels.core import DataFormatError, Detections, Half, Tracks, take_half
 from spamlabels.io._atomic import atomic_write
 from spamlabels.io.mot import read_det, read_gt
+
+T = TypeVar("T", bound=Detections)
 
 __all__ = [
     "MOTSequence",
@@ -79,7 +85,7 @@ def read_seqinfo(path: str | Path) -> SeqInfo:
     if path.is_dir():
         path = path / "seqinfo.ini"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except FileNotFoundError:
         raise DataFormatError(path, "file not found") from None
     parser = configparser.ConfigParser(interpolation=None)
@@ -98,12 +104,15 @@ def read_seqinfo(path: str | Path) -> SeqInfo:
 
     def number(key: str, kind: type) -> float | int:
         raw = sec[key].strip()
+        what = "a whole number" if kind is int else "a number"
         try:
             value = kind(raw)
         except ValueError:
             raise DataFormatError(
-                path, f"{key} must be a number, got {raw!r}", _line_of(text, key)
+                path, f"{key} must be {what}, got {raw!r}", _line_of(text, key)
             ) from None
+        if not np.isfinite(value):
+            raise DataFormatError(path, f"{key} must be finite, got {raw!r}", _line_of(text, key))
         if value <= 0:
             raise DataFormatError(path, f"{key} must be > 0, got {raw!r}", _line_of(text, key))
         return value
@@ -196,14 +205,22 @@ class MOTSequence:
     def has_gt(self) -> bool:
         return self.gt_path.is_file()
 
+    def _half(self, table: T, half: Half) -> tuple[T, int]:
+        """:func:`~spamlabels.core.take_half`; a sequence too short for ``half`` is a
+        :class:`DataFormatError` naming its seqinfo.ini."""
+        try:
+            return take_half(table, self.info.seq_length, half)
+        except ValueError as err:
+            raise DataFormatError(self.root / "seqinfo.ini", str(err)) from None
+
     def length(self, half: Half = "all") -> int:
         """Number of frames of the whole sequence or of one half."""
-        return take_half(Detections.empty(), self.info.seq_length, half)[1]
+        return self._half(Detections.empty(), half)[1]
 
     def gt(self, half: Half = "all") -> Tracks:
         """Ground truth (frames renumbered from 1 for ``half="val"``)."""
         table = read_gt(self.gt_path, self.info.seq_length)
-        return take_half(table, self.info.seq_length, half)[0]
+        return self._half(table, half)[0]
 
     def det(
         self,
@@ -222,7 +239,12 @@ class MOTSequence:
             from spamlabels.io.appearance import attach_embeddings, read_appearance
 
             table = attach_embeddings(table, read_appearance(appearance, self.info.seq_length))
-        return take_half(table, self.info.seq_length, half)[0]
+            missing = int(np.isnan(table.data["embedding"]).all(axis=1).sum()) if len(table) else 0
+            if missing:  # the tracker then links those boxes without appearance
+                warnings.warn(f"{appearance}: {missing} of the {len(table)} detections of "
+                              f"{path or self.det_path} have no embedding (no row of the same "
+                              "frame and box, or a row of NaN)", stacklevel=2)  # fmt: skip
+        return self._half(table, half)[0]
 
     def frames(self, half: Half = "all"):
         """Lazy frame access (see :func:`spamlabels.io.frames.open_frames`)."""
