@@ -192,3 +192,24 @@ def test_track_bad_values_are_one_line_errors(tmp_path, capsys):
         main(["track", str(seq), "--tracker", "bytetrack", "--stitch", "1e300", "--out", out]) == 0
     )
     capsys.readouterr()
+
+
+def test_synth_and_demo_refuse_bad_values_before_any_work(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    out = tmp_path / "o"
+    for args, message in [
+        (["synth", str(out), "--prefix", "../escape"], "--prefix must be a plain name"),
+        (["synth", str(out), "--prefix", ""], "--prefix must be a plain name"),
+        (["synth", str(out), "--fps", "inf", "inf"], "--fps must be finite"),
+        (["synth", str(afile)], "exists and is not a folder"),
+        (["demo", "--out", str(out), "--seed", "-1"], "--seed must be >= 0"),
+        (["demo", "--out", str(out), "--frames", "30", "--preview-frame", "99"],
+         "--preview-frame must be in 1..30"),
+        (["demo", "--out", str(afile)], "exists and is not a folder"),
+    ]:  # fmt: skip
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, (args, err)
+    assert not out.exists() and not (tmp_path / "escape-0000").exists()
+    assert afile.read_text() == "x"

@@ -145,3 +145,20 @@ def test_cli_label_selftrain_trains_once(tmp_path, capsys):
     bad = tmp_path / "bad"
     assert main([*args[:3], "lots", "--out", str(bad), *args[6:]]) == 2
     assert "budget 'lots'" in capsys.readouterr().err and not bad.exists()
+
+
+def test_cli_selftrain_bad_output_and_empty_data_are_one_line_errors(bare_dir, tmp_path, capsys):
+    args = ["selftrain", str(bare_dir), "--iterations", "2", "--copies", "0", "--no-progress"]
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert main([*args, "--out", str(folder), "--force"]) == 2  # before any training
+    err = capsys.readouterr().err
+    assert "is a folder" in err and err.count("\n") == 1
+    assert not list(tmp_path.glob("*.partial*"))
+    assert main([*args, "--out", str(bare_dir / "det" / "det.txt"), "--force"]) == 2
+    assert "is an input of this command" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "w.pt"), "--seed", "-1"]) == 2
+    assert "seed must be >= 0" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "w.pt"), "--min-conf", "2"]) == 2
+    assert "no candidate detections (confidence >= 2)" in capsys.readouterr().err
+    assert not (tmp_path / "w.pt").exists()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from factories import make_tracks
 
-from spamlabels.core import Provenance
+from spamlabels.core import DataFormatError, Provenance
 from spamlabels.io import MOTSequence, read_tracks
 from spamlabels.track.spam import _clip_starts, interpolate_tracks, trained_clip_length
 
@@ -527,3 +527,52 @@ def test_cli_stitches_bytetrack_across_a_gap_longer_than_its_buffer(tmp_path):
     assert len(read_tracks(joined).track_ids()) == 1
     with pytest.raises(SystemExit):
         main(["track", str(seq), "--out", str(joined), "--swap-margin", "2.5"])
+
+
+def test_cli_train_checks_before_it_trains_and_never_overwrites(tmp_path, capsys):
+    import torch
+
+    from spamlabels.nn import save_checkpoint
+
+    tiny = ["--sequences", "1", "--frames", "30", "--iterations", "2", "--clip-length", "16",
+            "--batch-size", "1"]  # fmt: skip
+    out = tmp_path / "w.pt"
+    for bad, message in [
+        (["--iterations", "0"], "--iterations must be >= 1"),
+        (["--checkpoint-every", "0"], "--checkpoint-every must be >= 1"),
+        (["--clip-length", "1"], "--clip-length must be >= 2"),
+        (["--lr", "nan"], "--lr must be a finite number > 0"),
+        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--sequences", "0"], "--sequences must be >= 1"),
+        (["--init", str(tmp_path)], "not a file"),
+    ]:
+        assert main(["train", "synth", "--out", str(out), *tiny, *bad]) == 2, bad
+        err = capsys.readouterr().err
+        assert err.startswith("spam train: error: ") and message in err, (bad, err)
+    assert not out.exists()
+    # a bad output is refused before the data is built: a folder, or an input
+    assert main(["train", "synth", "--out", str(tmp_path), *tiny]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    init = tmp_path / "init.pt"
+    save_checkpoint(init, HierarchicalGNN())
+    before = init.read_bytes()
+    assert main(["train", "synth", "--out", str(init), "--init", str(init), *tiny]) == 2
+    assert "is an input of this command" in capsys.readouterr().err and init.read_bytes() == before
+    # an existing output needs --resume or --force; a fresh run starts its own log
+    deep = tmp_path / "new" / "dir" / "w.pt"  # missing folders are created
+    assert main(["train", "synth", "--out", str(deep), *tiny]) == 0
+    log = deep.parent / "w.pt.log.jsonl"
+    first = log.read_text()
+    assert main(["train", "synth", "--out", str(deep), *tiny]) == 2
+    assert "exists (--resume continues it, --force starts afresh)" in capsys.readouterr().err
+    assert main(["train", "synth", "--out", str(deep), *tiny, "--force"]) == 0
+    assert log.read_text().count("\n") == first.count("\n")  # not appended to the old one
+    # a diverging run stops with one line, and NaN weights are never loaded
+    assert main(["train", "synth", "--out", str(tmp_path / "d.pt"), *tiny, "--lr", "1e30"]) == 1
+    assert "training diverged at step" in capsys.readouterr().err
+    model = HierarchicalGNN()
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("nan"))
+    save_checkpoint(tmp_path / "nan.pt", model)
+    with pytest.raises(DataFormatError, match="NaN or infinite"):
+        load_checkpoint(tmp_path / "nan.pt")

@@ -68,8 +68,19 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.track import create_tracker, interpolate_tracks, smooth_tracks
     from spamlabels.track.spam import SpamConfig
 
+    problem = None
     if args.frames < 3 or args.people < 1:
-        print("spam demo: error: need --frames >= 3 and --people >= 1", file=sys.stderr)
+        problem = "need --frames >= 3 and --people >= 1"
+    elif args.seed < 0:
+        problem = f"--seed must be >= 0, got {args.seed}"
+    elif args.preview_frame is not None and not 1 <= args.preview_frame <= args.frames:
+        problem = (
+            f"--preview-frame must be in 1..{args.frames} (--frames), got {args.preview_frame}"
+        )
+    elif args.out.exists() and not args.out.is_dir():
+        problem = f"--out {args.out}: exists and is not a folder"
+    if problem:  # before any of the five stages
+        print(f"spam demo: error: {problem}", file=sys.stderr)
         return 2
     name = "DEMO-0000"
     config = SceneConfig(n_frames=args.frames, n_people=args.people)

@@ -82,8 +82,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     seqs = discover_sequences(list(args.seqs))
     t0 = time.perf_counter()
-    result = self_train(seqs, args.out, half=args.half, init=args.weights, config=config,
-                        progress=not args.no_progress, threads=args.threads)  # fmt: skip
+    try:
+        result = self_train(seqs, args.out, half=args.half, init=args.weights, config=config,
+                            progress=not args.no_progress, threads=args.threads)  # fmt: skip
+    except ValueError as err:  # bad data (a DataFormatError names its file) or none to use
+        print(f"spam selftrain: error: {err}", file=sys.stderr)
+        return 2
+    except ArithmeticError as err:  # the training diverged: the weights are not written
+        print(f"spam selftrain: error: {err}", file=sys.stderr)
+        return 1
     print(json.dumps(result.rounds, indent=1))
     print(f"weights written to {result.weights} in {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)  # fmt: skip

@@ -8,6 +8,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,18 @@ def run(args: argparse.Namespace) -> int:
     if args.sequences < 0 or args.frames < 1:
         print("spam synth: error: --sequences must be >= 0 and --frames >= 1", file=sys.stderr)
         return 2
+    problem = None
+    if not args.prefix or args.prefix != Path(args.prefix).name or args.prefix in (".", ".."):
+        problem = f"--prefix must be a plain name (no folder), got {args.prefix!r}"
+    elif not all(math.isfinite(f) for f in args.fps):
+        problem = f"--fps must be finite numbers, got {args.fps}"
+    elif args.out_dir.exists() and not args.out_dir.is_dir():
+        problem = f"{args.out_dir}: exists and is not a folder"
+    if problem:
+        print(f"spam synth: error: {problem}", file=sys.stderr)
+        return 2
+    if args.sequences == 0:
+        print("spam synth: warning: --sequences 0: nothing to generate", file=sys.stderr)
     try:
         detector = DetectorConfig.preset(args.detector)
     except ValueError as err:

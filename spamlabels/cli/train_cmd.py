@@ -26,7 +26,9 @@ def add_parser(sub: Any) -> None:
         ),
     )
     p.add_argument("source", nargs="+", metavar="SOURCE", help="'synth' or sequence folders")
-    p.add_argument("--out", required=True, type=Path, help="checkpoint file to write")
+    p.add_argument("--out", required=True, type=Path,
+                   help="checkpoint file to write (missing folders are created; an existing "
+                   "one is refused without --resume or --force)")  # fmt: skip
     p.add_argument(
         "--half",
         choices=("all", "train", "val"),
@@ -121,6 +123,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="continue from OUT if it exists (same data and settings)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="start afresh over an existing OUT and OUT.log.jsonl (without it, or --resume, "
+        "an existing OUT is refused)",
+    )
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
     p.set_defaults(run=run)
 
@@ -154,31 +162,74 @@ def hierarchy_config(args: argparse.Namespace) -> HierarchyConfig:
     return HierarchyConfig(**kw)
 
 
+def _checked(args: argparse.Namespace) -> tuple[HierarchyConfig, Any]:
+    """The hierarchy and :class:`~spamlabels.train.TrainConfig` of the options, after every
+    check that needs no data: ``ValueError`` (said as the option the user typed) for a bad
+    value; :class:`DataFormatError` for an unusable ``--out`` (a folder, an input, unwritable,
+    or existing without ``--resume`` / ``--force``)."""
+    from spamlabels.core import DataFormatError
+    from spamlabels.io import check_output_file
+    from spamlabels.train import TrainConfig
+
+    hierarchy = hierarchy_config(args)
+    try:
+        config = TrainConfig(
+            iterations=args.iterations, batch_size=args.batch_size,
+            clip_length=args.clip_length, level_unlock=args.level_unlock,
+            min_conf=args.min_conf, lr=args.lr, seed=args.seed,
+            checkpoint_every=args.checkpoint_every, long_clip_every=args.long_clip_every,
+            appearance_dropout=args.appearance_dropout, cut_links=args.cut_links,
+        )  # fmt: skip
+    except ValueError as err:
+        name = str(err).split(" ", 1)[0]
+        raise ValueError(f"--{name.replace('_', '-')} {str(err).split(' ', 1)[1]}") from None
+    synth = args.source == ["synth"]
+    if synth and args.sequences < 1:
+        raise ValueError(f"--sequences must be >= 1, got {args.sequences}")
+    if args.init is not None and not args.init.is_file():
+        raise ValueError(f"--init {args.init}: not a file")
+    folders = [] if synth else [Path(p) for p in args.source]
+    reads = [args.init, *(f / name for f in folders for name in ("det/det.txt", "gt/gt.txt"))]
+    check_output_file(args.out, reads)
+    log_path = Path(f"{args.out}.log.jsonl")
+    if not args.resume and (args.out.exists() or log_path.exists()) and not args.force:
+        held = args.out if args.out.exists() else log_path
+        raise DataFormatError(held, "exists (--resume continues it, --force starts afresh)")
+    return hierarchy, config
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the data, train, save; returns the exit code."""
     import torch
 
     from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta
-    from spamlabels.train import TrainConfig, Trainer, mot_sequences, synthetic_sequences
+    from spamlabels.train import (
+        Trainer,
+        TrainingDiverged,
+        mot_sequences,
+        synthetic_sequences,
+    )
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    try:
-        hierarchy = hierarchy_config(args)
+    try:  # every option and the output are checked before the data is built
+        hierarchy, config = _checked(args)
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"spam train: error: {err}", file=sys.stderr)
         return 2
     synth = args.source == ["synth"]
+    log_path = Path(f"{args.out}.log.jsonl")
     if synth:
         from spamlabels.synth import DetectorConfig
 
         try:
             detector = DetectorConfig.preset(args.detector)
         except ValueError as err:
-            print(f"error: --detector: {err}", file=sys.stderr)
+            print(f"spam train: error: --detector: {err}", file=sys.stderr)
             return 2
         if not 0.0 <= args.slow_share <= 1.0:
-            print(f"error: --slow-share must be in [0, 1], got {args.slow_share}", file=sys.stderr)
+            print(f"spam train: error: --slow-share must be in [0, 1], got {args.slow_share}",
+                  file=sys.stderr)  # fmt: skip
             return 2
         data = synthetic_sequences(
             args.sequences,
@@ -199,16 +250,11 @@ def run(args: argparse.Namespace) -> int:
         source = {"kind": "folders", "paths": [str(p) for p in args.source], "half": args.half}
     n_dets = sum(len(s.dets) for s in data)
     print(f"training data: {len(data)} sequences, {n_dets} detections", file=sys.stderr)
-    config = TrainConfig(
-        iterations=args.iterations, batch_size=args.batch_size, clip_length=args.clip_length,
-        level_unlock=args.level_unlock, min_conf=args.min_conf, lr=args.lr, seed=args.seed,
-        checkpoint_every=args.checkpoint_every, long_clip_every=args.long_clip_every,
-        appearance_dropout=args.appearance_dropout, cut_links=args.cut_links,
-    )  # fmt: skip
+    if not n_dets:
+        print(f"spam train: error: no candidate detections (confidence >= {args.min_conf:g}) "
+              "to train on", file=sys.stderr)  # fmt: skip
+        return 2
     if args.init is not None:
-        if not args.init.is_file():
-            print(f"error: --init {args.init}: no such file", file=sys.stderr)
-            return 2
         model = load_checkpoint(args.init)
         source["init"] = str(args.init)
     else:
@@ -220,7 +266,14 @@ def run(args: argparse.Namespace) -> int:
         trainer.step = int(read_checkpoint_meta(args.out).get("step", 0))
         print(f"resuming from step {trainer.step}", file=sys.stderr)
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
-    history = trainer.fit(args.out, meta=meta)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.resume or not args.out.is_file():  # a fresh run: its own log
+        log_path.unlink(missing_ok=True)
+    try:
+        history = trainer.fit(args.out, meta=meta)
+    except TrainingDiverged as err:
+        print(f"spam train: error: {err}", file=sys.stderr)
+        return 1
     print(json.dumps(history[-1] if history else {}, indent=1))
     print(f"weights written to {args.out}", file=sys.stderr)
     return 0

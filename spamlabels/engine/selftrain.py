@@ -30,7 +30,7 @@ import numpy as np
 
 from spamlabels.core import Half
 from spamlabels.graph import HierarchyConfig
-from spamlabels.io import MOTSequence
+from spamlabels.io import MOTSequence, check_output_file
 from spamlabels.track import warn_unless_probabilities
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
 from spamlabels.train import TrainConfig, Trainer, TrainSequence
@@ -69,6 +69,8 @@ class SelfTrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.copies < 0:
             raise ValueError(f"copies must be >= 0, got {self.copies}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
         for name in ("det_drop", "seg_p"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
@@ -139,6 +141,11 @@ def _sha1(path: Path) -> str | None:
     return h.hexdigest()
 
 
+def _round_path(out: Path, r: int) -> Path:
+    """The weights file of round ``r`` before the last."""
+    return out.with_name(f"{out.stem}.round{r}{out.suffix}")
+
+
 def self_train(
     seqs: Sequence[MOTSequence],
     out: str | Path,
@@ -178,8 +185,11 @@ def self_train(
         torch.set_num_threads(threads)
     cfg = config or SelfTrainConfig()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     teacher_path = Path(init) if init is not None else DEFAULT_WEIGHTS
+    reads = [teacher_path, *(p for s in seqs for p in (s.det_path, s.root / "seqinfo.ini"))]
+    for r in range(1, cfg.rounds + 1):  # before any work: each round's weights file
+        check_output_file(out if r == cfg.rounds else _round_path(out, r), reads)
+    out.parent.mkdir(parents=True, exist_ok=True)
     request = {"kind": "selftrain", "init": str(teacher_path), "half": half,
                "sequences": [s.name for s in seqs], "config": asdict(cfg),
                # the contents too: edited detections or weights at the same path train anew
@@ -208,13 +218,17 @@ def self_train(
                 data.append(noisy_copy(base, rng, cfg.det_drop, cfg.seg_p, cfg.seg_max,
                                        f"{seq.name}-noisy{c}"))  # fmt: skip
         t_label = time.perf_counter() - t0
+        if not n_cands:
+            raise ValueError(f"no candidate detections (confidence >= {cfg.min_conf:g}) in "
+                             f"{', '.join(str(s.det_path) for s in seqs)}")  # fmt: skip
         train_cfg = TrainConfig(iterations=cfg.iterations, batch_size=cfg.batch_size,
                                 clip_length=cfg.clip_length, level_unlock=1,
                                 min_conf=cfg.min_conf, lr=cfg.lr, seed=cfg.seed + r - 1,
                                 checkpoint_every=max(cfg.iterations // 4, 1),
                                 long_clip_every=cfg.long_clip_every)  # fmt: skip
-        target = out if r == cfg.rounds else out.with_name(f"{out.stem}.round{r}{out.suffix}")
+        target = out if r == cfg.rounds else _round_path(out, r)
         partial = target.with_name(target.name + ".partial")
+        Path(str(partial) + ".log.jsonl").unlink(missing_ok=True)  # an interrupted run's log
         meta = {"source": {**request, "round": r, "teacher": str(teacher_path)}}
         # the student is built as the teacher was trained (the tracker read it from the weights)
         hierarchy = HierarchyConfig(context_motion=bool(teacher.config.context_motion))

@@ -77,6 +77,11 @@ def load_checkpoint(path: str | Path) -> HierarchicalGNN:
     model = HierarchicalGNN(
         MPNConfig(**payload["node_config"]), MPNConfig(**payload["edge_config"]), payload["share"]
     )
+    bad = [k for k, v in payload["state_dict"].items()
+           if v.is_floating_point() and not bool(v.isfinite().all())]  # fmt: skip
+    if bad:  # e.g. weights of a training run that diverged
+        raise DataFormatError(path, f"{len(bad)} weight tensors hold NaN or infinite "
+                                    f"values (the first: {bad[0]}); unusable")  # fmt: skip
     model.load_state_dict(payload["state_dict"])
     return model.eval()
 

@@ -16,6 +16,7 @@ batched into one disjoint union for a single forward pass.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 from spamlabels.core import Detections, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph, assign_gt_ids
 
-__all__ = ["TrainConfig", "TrainSequence", "Trainer", "make_train_sequence"]
+__all__ = ["TrainConfig", "TrainSequence", "Trainer", "TrainingDiverged", "make_train_sequence"]
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,29 @@ class TrainConfig:
     checkpoint_every: int = 250
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "batch_size", "clip_length", "level_unlock"):
+        for name in ("iterations", "batch_size", "level_unlock", "log_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.clip_length < 2:  # a clip of one frame has no edge to learn from
+            raise ValueError(f"clip_length must be >= 2, got {self.clip_length}")
+        for name in ("long_clip_every", "seed"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a finite number >= 0, got {self.weight_decay}")
+        if not math.isfinite(self.min_conf):
+            raise ValueError(f"min_conf must be a finite number, got {self.min_conf}")
         if not 0.0 <= self.appearance_dropout <= 1.0:
             raise ValueError(f"appearance_dropout must be in [0, 1], got {self.appearance_dropout}")
         if not 0.0 <= self.cut_links < 1.0:
             raise ValueError(f"cut_links must be in [0, 1), got {self.cut_links}")
+
+
+class TrainingDiverged(ArithmeticError):
+    """The training loss became NaN or infinite (:meth:`Trainer.fit` stops; the checkpoint
+    file keeps the last weights written before)."""
 
 
 @dataclass
@@ -296,6 +313,11 @@ class Trainer:
         t0 = time.perf_counter()
         while self.step < cfg.iterations:
             stats = self.train_step()
+            if not math.isfinite(stats.get("loss", 0.0)):  # the weights are ruined from here
+                bar.close()
+                raise TrainingDiverged(f"training diverged at step {self.step}: loss "
+                                       f"{stats['loss']} (try a lower learning rate); the "
+                                       "last checkpoint written is kept")  # fmt: skip
             window.append(stats)
             bar.update(1)
             if self.step % cfg.log_every == 0 or self.step == cfg.iterations:
