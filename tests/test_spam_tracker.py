@@ -567,6 +567,15 @@ def test_cli_train_checks_before_it_trains_and_never_overwrites(tmp_path, capsys
     assert "exists (--resume continues it, --force starts afresh)" in capsys.readouterr().err
     assert main(["train", "synth", "--out", str(deep), *tiny, "--force"]) == 0
     assert log.read_text().count("\n") == first.count("\n")  # not appended to the old one
+    # --resume: the same settings only; more iterations go on, as many do nothing
+    assert main(["train", "synth", "--out", str(deep), *tiny, "--resume", "--lr", "1e-3"]) == 2
+    assert "other settings (train.lr)" in capsys.readouterr().err
+    assert main(["train", "synth", "--out", str(deep), *tiny, "--resume"]) == 0
+    assert "at step 2 of 2: nothing to do" in capsys.readouterr().err
+    more = [*tiny[:5], "4", *tiny[6:]]  # --iterations 4
+    assert main(["train", "synth", "--out", str(deep), *more, "--resume"]) == 0
+    assert "resuming from step 2" in capsys.readouterr().err
+    assert read_checkpoint_meta(deep)["step"] == 4
     # a diverging run stops with one line, and NaN weights are never loaded
     assert main(["train", "synth", "--out", str(tmp_path / "d.pt"), *tiny, "--lr", "1e30"]) == 1
     assert "training diverged at step" in capsys.readouterr().err

@@ -198,6 +198,27 @@ def _checked(args: argparse.Namespace) -> tuple[HierarchyConfig, Any]:
     return hierarchy, config
 
 
+def _changed_settings(saved: dict[str, Any], source: dict[str, Any], config: Any,
+                      hierarchy: HierarchyConfig) -> list[str]:  # fmt: skip
+    """Which settings of a checkpoint's ``saved`` meta differ from this run's (the number of
+    iterations may grow; a checkpoint that recorded none of them is taken as it is)."""
+    from dataclasses import asdict
+
+    def flat(parts: dict[str, Any]) -> dict[str, Any]:
+        return {f"{part}.{k}": v for part, d in parts.items() for k, v in (d or {}).items()}
+
+    train = {k: v for k, v in asdict(config).items() if k != "iterations"}
+    now = flat({"source": source, "train": train, "hierarchy": asdict(hierarchy)})
+    before = flat({"source": saved.get("source"), "train": saved.get("train_config"),
+                   "hierarchy": saved.get("hierarchy")})  # fmt: skip
+    return sorted(k for k in now if k in before and _plain(before[k]) != _plain(now[k]))
+
+
+def _plain(value: Any) -> Any:
+    """A setting as JSON keeps it (tuples are lists)."""
+    return json.loads(json.dumps(value))
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the data, train, save; returns the exit code."""
     import torch
@@ -261,9 +282,20 @@ def run(args: argparse.Namespace) -> int:
         model = HierarchicalGNN()
     trainer = Trainer(model, data, config, hierarchy)
     if args.resume and args.out.is_file():
+        saved = read_checkpoint_meta(args.out)
+        changed = _changed_settings(saved, source, config, hierarchy)
+        if changed:
+            print(f"spam train: error: --resume: {args.out} was trained with other settings "
+                  f"({', '.join(changed)}); give the same, or --force to start afresh",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         trainer.model = model = load_checkpoint(args.out)
         trainer.__post_init__()  # new optimiser over the loaded weights
-        trainer.step = int(read_checkpoint_meta(args.out).get("step", 0))
+        trainer.step = int(saved.get("step", 0))
+        if trainer.step >= config.iterations:
+            print(f"{args.out} is at step {trainer.step} of {config.iterations}: nothing to do",
+                  file=sys.stderr)  # fmt: skip
+            return 0
         print(f"resuming from step {trainer.step}", file=sys.stderr)
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
