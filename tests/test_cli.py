@@ -213,3 +213,9 @@ def test_synth_and_demo_refuse_bad_values_before_any_work(tmp_path, capsys):
         assert message in err and err.count("\n") == 1, (args, err)
     assert not out.exists() and not (tmp_path / "escape-0000").exists()
     assert afile.read_text() == "x"
+
+
+def test_eval_tracks_path_that_does_not_exist(tmp_path, capsys):
+    seq, _ = _seq(tmp_path)
+    assert main(["eval", str(seq), "--tracks", str(tmp_path / "nope")]) == 2
+    assert "nope: no such file or folder" in capsys.readouterr().err

@@ -255,3 +255,10 @@ def test_check_output_file(tmp_path):
     with pytest.raises(DataFormatError, match="is an input of this command"):
         check_output_file(tmp_path / "." / "in.txt", [inp])
     assert inp.read_text() == "x"
+
+
+def test_det_file_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "det.txt"
+    path.write_text("\ufeff1,-1,10,20,30,60,0.9\n2,-1,11,20,30,60,0.8\n", encoding="utf-8")
+    dets = read_det(path)
+    assert dets.frame.tolist() == [1, 2] and dets.score.tolist() == [0.9, 0.8]

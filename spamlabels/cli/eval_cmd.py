@@ -50,6 +50,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _tracks_file(tracks: Path, name: str, n_seqs: int) -> Path:
+    if not tracks.exists():
+        raise DataFormatError(tracks, "no such file or folder")
     if tracks.is_file():
         if n_seqs != 1:
             raise DataFormatError(

@@ -148,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
             slow_share=args.slow_share,
         )
     except (ValueError, FileExistsError) as err:
-        print(f"spam synth: error: {err}", file=sys.stderr)
+        message = str(err).replace("(pass overwrite=True)", "(use --overwrite)")
+        for name in ("slow_share", "render_scale"):  # say it as the option the user typed
+            message = message.replace(f"{name} must", f"--{name.replace('_', '-')} must")
+        print(f"spam synth: error: {message}", file=sys.stderr)
         return 2
     return 0

@@ -50,9 +50,10 @@ def add_parser(sub: Any) -> None:
         help="synth: share of scenes with a loitering crowd (slow walkers, standing people; "
         "spamlabels.synth.SLOW_CROWD), in [0, 1] (default 0)",
     )
-    p.add_argument("--iterations", type=int, default=1500)
-    p.add_argument("--batch-size", type=int, default=4)
-    p.add_argument("--clip-length", type=int, default=64, help="frames per training clip")
+    p.add_argument("--iterations", type=int, default=1500, help="training steps (default 1500)")
+    p.add_argument("--batch-size", type=int, default=4, help="clips per step (default 4)")
+    p.add_argument("--clip-length", type=int, default=64,
+                   help="frames per training clip, >= 2 (default 64)")  # fmt: skip
     p.add_argument(
         "--long-clip-every",
         type=int,
@@ -115,9 +116,10 @@ def add_parser(sub: Any) -> None:
         "next level is built (TrainConfig.cut_links; 0 = off)",
     )
     p.add_argument("--min-conf", type=float, default=0.01, help="drop weaker detections")
-    p.add_argument("--lr", type=float, default=3e-4)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--lr", type=float, default=3e-4, help="Adam learning rate (default 3e-4)")
+    p.add_argument("--seed", type=int, default=0, help="seed of data and sampling (default 0)")
+    p.add_argument("--checkpoint-every", type=int, default=100,
+                   help="write OUT every N steps and at the end (default 100)")  # fmt: skip
     p.add_argument(
         "--resume",
         action="store_true",
@@ -130,6 +132,7 @@ def add_parser(sub: Any) -> None:
         "an existing OUT is refused)",
     )
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
 
@@ -302,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume or not args.out.is_file():  # a fresh run: its own log
         log_path.unlink(missing_ok=True)
     try:
-        history = trainer.fit(args.out, meta=meta)
+        history = trainer.fit(args.out, meta=meta, progress=not args.no_progress)
     except TrainingDiverged as err:
         print(f"spam train: error: {err}", file=sys.stderr)
         return 1

@@ -82,7 +82,7 @@ def _fmt_allowed(allowed: tuple[int, ...]) -> str:
 
 def _load_matrix(path: Path, allowed: tuple[int, ...]) -> tuple[NDArray[np.float64], list[int]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is fine
     except FileNotFoundError:
         raise DataFormatError(path, "file not found") from None
     except UnicodeDecodeError as err:
