@@ -62,6 +62,11 @@ def test_ten_column_det_rows_and_unmatched_detections(tmp_path):
     assert (
         np.isnan(dets.data["embedding"][2]).all() and np.isfinite(dets.data["embedding"][:2]).all()
     )
+    import warnings
+
+    with warnings.catch_warnings():  # counted in the half asked for: frames 1-2 have rows
+        warnings.simplefilter("error")
+        assert len(MOTSequence.open(seq).det(half="train", appearance=path)) == 2
 
 
 @pytest.mark.parametrize(

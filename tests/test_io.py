@@ -262,3 +262,17 @@ def test_det_file_with_a_byte_order_mark(tmp_path):
     path.write_text("\ufeff1,-1,10,20,30,60,0.9\n2,-1,11,20,30,60,0.8\n", encoding="utf-8")
     dets = read_det(path)
     assert dets.frame.tolist() == [1, 2] and dets.score.tolist() == [0.9, 0.8]
+
+
+def test_check_output_file_under_a_broken_link_and_a_bad_half_argument(tmp_path):
+    from spamlabels.io import check_output_file
+
+    (tmp_path / "dl").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(DataFormatError, match="is a broken link"):
+        check_output_file(tmp_path / "dl" / "x.txt")
+    body = ("[Sequence]\nname=a\nimDir=img1\nframeRate=30\nseqLength=9\nimWidth=10\n"
+            "imHeight=10\nimExt=.jpg\n")  # fmt: skip
+    (tmp_path / "seqinfo.ini").write_text(body)
+    with pytest.raises(ValueError, match="half must be") as err:  # the caller's mistake
+        MOTSequence.open(tmp_path).length("validation")  # type: ignore[arg-type]
+    assert not isinstance(err.value, DataFormatError)

@@ -505,3 +505,10 @@ def test_swapping_random_tracks_keeps_rows_and_one_row_per_frame():
         return sum(len(np.unique(t.id[tr.id == k])) > 1 for k in np.unique(tr.id))
 
     assert mixed_tracks(out) < mixed_tracks(swapped)
+
+
+def test_stitch_with_an_unbounded_gap():
+    from spamlabels.track import stitch_tracks
+
+    t = make_tracks([(1, 1, 0, 0, 10, 10), (2, 1, 1, 0, 10, 10), (5, 2, 4, 0, 10, 10)])
+    assert stitch_tracks(t, float("inf")).id.tolist() == stitch_tracks(t, 10**9).id.tolist()

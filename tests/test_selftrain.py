@@ -162,3 +162,45 @@ def test_cli_selftrain_bad_output_and_empty_data_are_one_line_errors(bare_dir, t
     assert main([*args, "--out", str(tmp_path / "w.pt"), "--min-conf", "2"]) == 2
     assert "no candidate detections (confidence >= 2)" in capsys.readouterr().err
     assert not (tmp_path / "w.pt").exists()
+
+
+def test_a_diverging_self_training_is_one_line_and_writes_nothing(bare_dir, tmp_path, capsys,
+                                                                   monkeypatch):  # fmt: skip
+    from spamlabels.train import Trainer
+
+    def nan_step(self):
+        self.step += 1
+        return {"loss": float("nan"), "levels": 1.0}
+
+    monkeypatch.setattr(Trainer, "train_step", nan_step)
+    out = tmp_path / "w.pt"
+    assert main(["selftrain", str(bare_dir), "--out", str(out), "--iterations", "2",
+                 "--copies", "0", "--no-progress"]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "training diverged at step 1" in err and "was not written" in err
+    assert not out.exists() and not list(tmp_path.iterdir())
+    # spam label --selftrain: the same, and no labels
+    seq = tmp_path / "seq"
+    shutil.copytree(bare_dir, seq)
+    (seq / "gt").mkdir()
+    (seq / "gt" / "gt.txt").write_text("1,1,10,10,20,40,1,1,1\n")
+    lab = tmp_path / "lab"
+    assert main(["label", str(seq), "--budget", "0", "--selftrain", "--selftrain-iterations", "2",
+                 "--selftrain-copies", "0", "--out", str(lab), "--no-progress"]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "spam label: error: --selftrain: training diverged" in err
+    assert not (lab / f"{seq.name}.txt").exists()
+
+
+def test_selftrain_may_fine_tune_its_teacher_in_place_but_never_overwrite_data(bare_dir, tmp_path,
+                                                                               capsys):  # fmt: skip
+    from spamlabels.nn import HierarchicalGNN, save_checkpoint
+
+    base = tmp_path / "base.pt"
+    save_checkpoint(base, HierarchicalGNN())
+    args = ["selftrain", str(bare_dir), "--iterations", "1", "--copies", "0", "--no-progress"]
+    assert main([*args, "--weights", str(base), "--out", str(base), "--force"]) == 0
+    capsys.readouterr()
+    seqinfo = bare_dir / "seqinfo.ini"
+    assert main([*args, "--out", str(seqinfo), "--force"]) == 2
+    assert "is an input of this command" in capsys.readouterr().err and seqinfo.read_text()

@@ -576,6 +576,24 @@ def test_cli_train_checks_before_it_trains_and_never_overwrites(tmp_path, capsys
     assert main(["train", "synth", "--out", str(deep), *more, "--resume"]) == 0
     assert "resuming from step 2" in capsys.readouterr().err
     assert read_checkpoint_meta(deep)["step"] == 4
+    # folders given as a parent of sequences: their files are inputs too
+    assert main(["synth", str(tmp_path / "data"), "--sequences", "1", "--frames", "30",
+                 "--no-progress"]) == 0  # fmt: skip
+    seq = next((tmp_path / "data").iterdir())
+    det = seq / "det" / "det.txt"
+    for target in (det, seq / "seqinfo.ini"):
+        before = target.read_bytes()
+        assert main(["train", str(tmp_path / "data"), "--out", str(target), "--force",
+                     *tiny[4:]]) == 2  # fmt: skip
+        assert "is an input of this command" in capsys.readouterr().err
+        assert target.read_bytes() == before
+    # --resume: the same folder written another way, and another checkpoint interval, go on
+    w = tmp_path / "f.pt"
+    assert main(["train", str(seq), "--out", str(w), *tiny[4:]]) == 0
+    other = tmp_path / "data" / ".." / "data" / seq.name
+    assert main(["train", str(other), "--out", str(w), "--iterations", "3", *tiny[6:],
+                 "--checkpoint-every", "1", "--resume"]) == 0  # fmt: skip
+    assert "resuming from step 2" in capsys.readouterr().err
     # a diverging run stops with one line, and NaN weights are never loaded
     assert main(["train", "synth", "--out", str(tmp_path / "d.pt"), *tiny, "--lr", "1e30"]) == 1
     assert "training diverged at step" in capsys.readouterr().err

@@ -503,7 +503,7 @@ def test_cli_writes_the_expected_layout(tmp_path, capsys):
 def test_cli_slow_share(tmp_path, capsys):
     args = _cli(["synth", str(tmp_path / "bad"), "--slow-share", "1.5", "--no-progress"])
     assert args.run(args) == 2
-    assert "slow_share must be in [0, 1]" in capsys.readouterr().err
+    assert "--slow-share must be in [0, 1]" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
     argv = f"synth {tmp_path / 'ds'} --sequences 1 --frames 4 --width {W} --height {H} --people 3 6"
     args = _cli([*argv.split(), "--slow-share", "1", "--no-render", "--no-progress"])

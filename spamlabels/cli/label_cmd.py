@@ -129,6 +129,13 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+def _say(caught: list[warnings.WarningMessage]) -> None:
+    """Print each collected warning once, one line each, as the errors (the check before
+    training and the run say some alike)."""
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"spam label: warning: {message}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the labelling job; print the report; returns the exit code."""
     from spamlabels.active import DEFAULT_SPLIT
@@ -136,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.core import DataFormatError
     from spamlabels.engine import LabelJob, check_label_job, run_label_job, self_train
     from spamlabels.io import MOTSequence
+    from spamlabels.train import TrainingDiverged
 
     t0 = time.perf_counter()
     job = LabelJob(
@@ -146,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         cut_iou=args.cut_iou, swap_margin=args.swap_margin, answers=args.answers,
         device=args.device,
     )  # fmt: skip
+    caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
@@ -160,14 +169,17 @@ def run(args: argparse.Namespace) -> int:
                 verb = "reused" if st.reused else "written"
                 print(f"self-trained weights {verb}: {st.weights}", file=sys.stderr)
             summary = run_label_job(args.seqs, args.out, job, progress=not args.no_progress)
-        # one line each, as the errors (the check before training and the run say it alike)
-        for message in dict.fromkeys(str(w.message) for w in caught):
-            print(f"spam label: warning: {message}", file=sys.stderr)
+    except TrainingDiverged as err:  # self-training: no weights, no labels written
+        _say(caught)
+        print(f"spam label: error: --selftrain: {err}; nothing was labelled", file=sys.stderr)
+        return 1
     except ValueError as err:
+        _say(caught)
         if isinstance(err, DataFormatError):
             raise
         print(f"spam label: error: {err}", file=sys.stderr)
         return 2
+    _say(caught)
     print(summary.report, end="")
     print(f"written to {args.out} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return 0

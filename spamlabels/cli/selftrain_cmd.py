@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     """Self-train; print a JSON summary; returns the exit code."""
     from spamlabels.engine import self_train
     from spamlabels.io import discover_sequences
+    from spamlabels.train import TrainingDiverged
 
     if args.out.exists() and not args.force:
         print(f"spam selftrain: error: {args.out} exists (use --force to overwrite)",
@@ -88,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:  # bad data (a DataFormatError names its file) or none to use
         print(f"spam selftrain: error: {err}", file=sys.stderr)
         return 2
-    except ArithmeticError as err:  # the training diverged: the weights are not written
-        print(f"spam selftrain: error: {err}", file=sys.stderr)
+    except TrainingDiverged as err:  # the weights of that round are not written
+        print(f"spam selftrain: error: {err}; {args.out} was not written", file=sys.stderr)
         return 1
     print(json.dumps(result.rounds, indent=1))
     print(f"weights written to {result.weights} in {time.perf_counter() - t0:.0f} s",

@@ -171,8 +171,9 @@ def _checked(args: argparse.Namespace) -> tuple[HierarchyConfig, Any]:
     value; :class:`DataFormatError` for an unusable ``--out`` (a folder, an input, unwritable,
     or existing without ``--resume`` / ``--force``)."""
     from spamlabels.core import DataFormatError
-    from spamlabels.io import check_output_file
+    from spamlabels.io import check_output_file, discover_sequences
     from spamlabels.train import TrainConfig
+    from spamlabels.train.gnn import training_log
 
     hierarchy = hierarchy_config(args)
     try:
@@ -191,10 +192,10 @@ def _checked(args: argparse.Namespace) -> tuple[HierarchyConfig, Any]:
         raise ValueError(f"--sequences must be >= 1, got {args.sequences}")
     if args.init is not None and not args.init.is_file():
         raise ValueError(f"--init {args.init}: not a file")
-    folders = [] if synth else [Path(p) for p in args.source]
-    reads = [args.init, *(f / name for f in folders for name in ("det/det.txt", "gt/gt.txt"))]
+    seqs = [] if synth else discover_sequences(args.source)  # folders of sequences too
+    reads = [args.init, *(p for q in seqs for p in (q.det_path, q.gt_path, q.root / "seqinfo.ini"))]
     check_output_file(args.out, reads)
-    log_path = Path(f"{args.out}.log.jsonl")
+    log_path = training_log(args.out)
     if not args.resume and (args.out.exists() or log_path.exists()) and not args.force:
         held = args.out if args.out.exists() else log_path
         raise DataFormatError(held, "exists (--resume continues it, --force starts afresh)")
@@ -210,11 +211,15 @@ def _changed_settings(saved: dict[str, Any], source: dict[str, Any], config: Any
     def flat(parts: dict[str, Any]) -> dict[str, Any]:
         return {f"{part}.{k}": v for part, d in parts.items() for k, v in (d or {}).items()}
 
-    train = {k: v for k, v in asdict(config).items() if k != "iterations"}
-    now = flat({"source": source, "train": train, "hierarchy": asdict(hierarchy)})
+    free = ("train.iterations", "train.checkpoint_every", "train.log_every")  # no effect on weights
+    now = flat({"source": source, "train": asdict(config), "hierarchy": asdict(hierarchy)})
     before = flat({"source": saved.get("source"), "train": saved.get("train_config"),
                    "hierarchy": saved.get("hierarchy")})  # fmt: skip
-    return sorted(k for k in now if k in before and _plain(before[k]) != _plain(now[k]))
+    for meta in (now, before):  # one folder however it was written
+        if isinstance(meta.get("source.paths"), list):
+            meta["source.paths"] = [str(Path(p).resolve()) for p in meta["source.paths"]]
+    return sorted(k for k in now if k in before and k not in free
+                  and _plain(before[k]) != _plain(now[k]))  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
@@ -233,6 +238,7 @@ def run(args: argparse.Namespace) -> int:
         mot_sequences,
         synthetic_sequences,
     )
+    from spamlabels.train.gnn import training_log
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -242,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam train: error: {err}", file=sys.stderr)
         return 2
     synth = args.source == ["synth"]
-    log_path = Path(f"{args.out}.log.jsonl")
+    log_path = training_log(args.out)
     if synth:
         from spamlabels.synth import DetectorConfig
 
@@ -307,7 +313,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         history = trainer.fit(args.out, meta=meta, progress=not args.no_progress)
     except TrainingDiverged as err:
-        print(f"spam train: error: {err}", file=sys.stderr)
+        print(f"spam train: error: {err} (try a lower --lr); {args.out} holds the last "
+              "checkpoint written before, if any", file=sys.stderr)  # fmt: skip
         return 1
     print(json.dumps(history[-1] if history else {}, indent=1))
     print(f"weights written to {args.out}", file=sys.stderr)

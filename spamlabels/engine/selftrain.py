@@ -34,6 +34,7 @@ from spamlabels.io import MOTSequence, check_output_file
 from spamlabels.track import warn_unless_probabilities
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
 from spamlabels.train import TrainConfig, Trainer, TrainSequence
+from spamlabels.train.gnn import training_log
 
 __all__ = ["SelfTrainConfig", "SelfTrainResult", "noisy_copy", "pseudo_labels", "self_train"]
 
@@ -186,7 +187,8 @@ def self_train(
     cfg = config or SelfTrainConfig()
     out = Path(out)
     teacher_path = Path(init) if init is not None else DEFAULT_WEIGHTS
-    reads = [teacher_path, *(p for s in seqs for p in (s.det_path, s.root / "seqinfo.ini"))]
+    # the teacher may be replaced (fine-tuning in place); the sequences' files may not
+    reads = [p for s in seqs for p in (s.det_path, s.gt_path, s.root / "seqinfo.ini")]
     for r in range(1, cfg.rounds + 1):  # before any work: each round's weights file
         check_output_file(out if r == cfg.rounds else _round_path(out, r), reads)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -228,7 +230,7 @@ def self_train(
                                 long_clip_every=cfg.long_clip_every)  # fmt: skip
         target = out if r == cfg.rounds else _round_path(out, r)
         partial = target.with_name(target.name + ".partial")
-        Path(str(partial) + ".log.jsonl").unlink(missing_ok=True)  # an interrupted run's log
+        training_log(partial).unlink(missing_ok=True)  # an interrupted run's log
         meta = {"source": {**request, "round": r, "teacher": str(teacher_path)}}
         # the student is built as the teacher was trained (the tracker read it from the weights)
         hierarchy = HierarchyConfig(context_motion=bool(teacher.config.context_motion))
@@ -238,9 +240,9 @@ def self_train(
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-        log = Path(str(partial) + ".log.jsonl")
+        log = training_log(partial)
         if log.exists():
-            os.replace(log, Path(str(target) + ".log.jsonl"))
+            os.replace(log, training_log(target))
         result.rounds.append({
             "round": r, "weights": str(target), "teacher": str(teacher_path),
             "candidates": n_cands, "pseudo_boxes": n_boxes, "pseudo_tracks": n_tracks,

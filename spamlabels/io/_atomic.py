@@ -61,6 +61,8 @@ def check_output_file(path: str | Path, inputs: Iterable[str | Path | None] = ()
             raise DataFormatError(path, "is a folder; give the output file's name")
         base = path.parent
         while not base.exists():  # the folders missing in between are created
+            if base.is_symlink():  # a link to nothing: no folder can be made there
+                raise DataFormatError(path, f"cannot be written: {base} is a broken link")
             base = base.parent
         if not base.is_dir():
             raise DataFormatError(path, f"cannot be written: {base} is a file, not a folder")

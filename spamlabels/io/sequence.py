@@ -208,10 +208,11 @@ class MOTSequence:
     def _half(self, table: T, half: Half) -> tuple[T, int]:
         """:func:`~spamlabels.core.take_half`; a sequence too short for ``half`` is a
         :class:`DataFormatError` naming its seqinfo.ini."""
-        try:
-            return take_half(table, self.info.seq_length, half)
-        except ValueError as err:
-            raise DataFormatError(self.root / "seqinfo.ini", str(err)) from None
+        if half == "val" and self.info.seq_length < 3:  # the only half a sequence can lack
+            n = self.info.seq_length
+            raise DataFormatError(self.root / "seqinfo.ini",
+                                  f"a sequence of {n} frames has no validation half")  # fmt: skip
+        return take_half(table, self.info.seq_length, half)
 
     def length(self, half: Half = "all") -> int:
         """Number of frames of the whole sequence or of one half."""
@@ -239,12 +240,15 @@ class MOTSequence:
             from spamlabels.io.appearance import attach_embeddings, read_appearance
 
             table = attach_embeddings(table, read_appearance(appearance, self.info.seq_length))
-            missing = int(np.isnan(table.data["embedding"]).all(axis=1).sum()) if len(table) else 0
+        table = self._half(table, half)[0]
+        if appearance is not None and len(table):  # counted in the half asked for
+            missing = int(np.isnan(table.data["embedding"]).all(axis=1).sum())
             if missing:  # the tracker then links those boxes without appearance
                 warnings.warn(f"{appearance}: {missing} of the {len(table)} detections of "
-                              f"{path or self.det_path} have no embedding (no row of the same "
-                              "frame and box, or a row of NaN)", stacklevel=2)  # fmt: skip
-        return self._half(table, half)[0]
+                              f"{path or self.det_path} (half {half}) have no embedding (no "
+                              "row of the same frame and box, or a row of NaN)",
+                              stacklevel=2)  # fmt: skip
+        return table
 
     def frames(self, half: Half = "all"):
         """Lazy frame access (see :func:`spamlabels.io.frames.open_frames`)."""

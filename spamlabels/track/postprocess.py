@@ -462,7 +462,7 @@ def stitch_tracks(
     if max_gap <= 0 or len(tracks) == 0:
         return tracks
     # no gap is longer than the frames spanned (a huge max_gap would overflow int64)
-    max_gap = min(int(max_gap), int(tracks.frame.max() - tracks.frame.min()) + 1)
+    max_gap = int(min(max_gap, int(tracks.frame.max() - tracks.frame.min()) + 1))
     order, t, starts, ends = _by_track(tracks)
     frame, tid, xywh = t.frame, t.id, t.xywh
     ids, first, last = tid[starts], frame[starts], frame[ends - 1]

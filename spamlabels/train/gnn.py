@@ -29,7 +29,14 @@ from numpy.typing import NDArray
 from spamlabels.core import Detections, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph, assign_gt_ids
 
-__all__ = ["TrainConfig", "TrainSequence", "Trainer", "TrainingDiverged", "make_train_sequence"]
+__all__ = [
+    "TrainConfig",
+    "TrainSequence",
+    "Trainer",
+    "TrainingDiverged",
+    "make_train_sequence",
+    "training_log",
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,11 @@ class TrainConfig:
             raise ValueError(f"appearance_dropout must be in [0, 1], got {self.appearance_dropout}")
         if not 0.0 <= self.cut_links < 1.0:
             raise ValueError(f"cut_links must be in [0, 1), got {self.cut_links}")
+
+
+def training_log(checkpoint: str | Path) -> Path:
+    """The JSON-lines log :meth:`Trainer.fit` appends to next to ``checkpoint``."""
+    return Path(f"{checkpoint}.log.jsonl")
 
 
 class TrainingDiverged(ArithmeticError):
@@ -307,7 +319,7 @@ class Trainer:
         from spamlabels.nn import save_checkpoint
 
         cfg = self.config
-        log_path = Path(str(checkpoint) + ".log.jsonl") if checkpoint else None
+        log_path = training_log(checkpoint) if checkpoint else None
         bar = tqdm(total=cfg.iterations, initial=self.step, desc="train", disable=not progress)
         window: list[dict[str, float]] = []
         t0 = time.perf_counter()
@@ -316,8 +328,7 @@ class Trainer:
             if not math.isfinite(stats.get("loss", 0.0)):  # the weights are ruined from here
                 bar.close()
                 raise TrainingDiverged(f"training diverged at step {self.step}: loss "
-                                       f"{stats['loss']} (try a lower learning rate); the "
-                                       "last checkpoint written is kept")  # fmt: skip
+                                       f"{stats['loss']}")  # fmt: skip
             window.append(stats)
             bar.update(1)
             if self.step % cfg.log_every == 0 or self.step == cfg.iterations:
