@@ -201,6 +201,12 @@ def test_selftrain_may_fine_tune_its_teacher_in_place_but_never_overwrite_data(b
     args = ["selftrain", str(bare_dir), "--iterations", "1", "--copies", "0", "--no-progress"]
     assert main([*args, "--weights", str(base), "--out", str(base), "--force"]) == 0
     capsys.readouterr()
+    # a round's weights file of an earlier run is not replaced without --force either
+    out = tmp_path / "two.pt"
+    (tmp_path / "two.round1.pt").write_bytes(b"kept")
+    assert main([*args, "--out", str(out), "--rounds", "2"]) == 2
+    assert "two.round1.pt exists (use --force" in capsys.readouterr().err
+    assert (tmp_path / "two.round1.pt").read_bytes() == b"kept" and not out.exists()
     seqinfo = bare_dir / "seqinfo.ini"
     assert main([*args, "--out", str(seqinfo), "--force"]) == 2
     assert "is an input of this command" in capsys.readouterr().err and seqinfo.read_text()
