@@ -603,3 +603,19 @@ def test_cli_train_checks_before_it_trains_and_never_overwrites(tmp_path, capsys
     save_checkpoint(tmp_path / "nan.pt", model)
     with pytest.raises(DataFormatError, match="NaN or infinite"):
         load_checkpoint(tmp_path / "nan.pt")
+
+
+def test_cli_train_resume_is_checked_before_the_data_is_built(tmp_path, capsys, monkeypatch):
+    tiny = ["--sequences", "1", "--frames", "30", "--iterations", "2", "--clip-length", "16",
+            "--batch-size", "1"]  # fmt: skip
+    out = tmp_path / "w.pt"
+    assert main(["train", "synth", "--out", str(out), *tiny]) == 0
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the data was built")
+
+    monkeypatch.setattr("spamlabels.train.synthetic_sequences", no_data)
+    assert main(["train", "synth", "--out", str(out), *tiny, "--resume", "--seed", "1"]) == 2
+    assert "other settings (source.seed, train.seed)" in capsys.readouterr().err
+    assert main(["train", "synth", "--out", str(out), *tiny, "--resume"]) == 0
+    assert "nothing to do" in capsys.readouterr().err

@@ -190,6 +190,15 @@ def _checked(args: argparse.Namespace) -> tuple[HierarchyConfig, Any]:
     synth = args.source == ["synth"]
     if synth and args.sequences < 1:
         raise ValueError(f"--sequences must be >= 1, got {args.sequences}")
+    if synth:
+        from spamlabels.synth import DetectorConfig
+
+        try:
+            DetectorConfig.preset(args.detector)
+        except ValueError as err:
+            raise ValueError(f"--detector: {err}") from None
+        if not 0.0 <= args.slow_share <= 1.0:
+            raise ValueError(f"--slow-share must be in [0, 1], got {args.slow_share}")
     if args.init is not None and not args.init.is_file():
         raise ValueError(f"--init {args.init}: not a file")
     seqs = [] if synth else discover_sequences(args.source)  # folders of sequences too
@@ -250,47 +259,17 @@ def run(args: argparse.Namespace) -> int:
     synth = args.source == ["synth"]
     log_path = training_log(args.out)
     if synth:
-        from spamlabels.synth import DetectorConfig
-
-        try:
-            detector = DetectorConfig.preset(args.detector)
-        except ValueError as err:
-            print(f"spam train: error: --detector: {err}", file=sys.stderr)
-            return 2
-        if not 0.0 <= args.slow_share <= 1.0:
-            print(f"spam train: error: --slow-share must be in [0, 1], got {args.slow_share}",
-                  file=sys.stderr)  # fmt: skip
-            return 2
-        data = synthetic_sequences(
-            args.sequences,
-            args.frames,
-            args.seed,
-            args.min_conf,
-            appearance=args.appearance,
-            detector=detector,
-            slow_share=args.slow_share,
-        )
         source: dict[str, Any] = {"kind": "synth", "sequences": args.sequences,
                                   "frames": args.frames, "seed": args.seed,
                                   "appearance": args.appearance,
                                   "detector": args.detector,
                                   "slow_share": args.slow_share}  # fmt: skip
     else:
-        data = mot_sequences(args.source, args.half, args.min_conf)
         source = {"kind": "folders", "paths": [str(p) for p in args.source], "half": args.half}
-    n_dets = sum(len(s.dets) for s in data)
-    print(f"training data: {len(data)} sequences, {n_dets} detections", file=sys.stderr)
-    if not n_dets:
-        print(f"spam train: error: no candidate detections (confidence >= {args.min_conf:g}) "
-              "to train on", file=sys.stderr)  # fmt: skip
-        return 2
     if args.init is not None:
-        model = load_checkpoint(args.init)
         source["init"] = str(args.init)
-    else:
-        model = HierarchicalGNN()
-    trainer = Trainer(model, data, config, hierarchy)
-    if args.resume and args.out.is_file():
+    resume = args.resume and args.out.is_file()
+    if resume:  # before the data is built
         saved = read_checkpoint_meta(args.out)
         changed = _changed_settings(saved, source, config, hierarchy)
         if changed:
@@ -298,13 +277,31 @@ def run(args: argparse.Namespace) -> int:
                   f"({', '.join(changed)}); give the same, or --force to start afresh",
                   file=sys.stderr)  # fmt: skip
             return 2
+        if int(saved.get("step", 0)) >= config.iterations:
+            print(f"{args.out} is at step {saved.get('step', 0)} of {config.iterations}: "
+                  "nothing to do", file=sys.stderr)  # fmt: skip
+            return 0
+    if synth:
+        from spamlabels.synth import DetectorConfig
+
+        detector = DetectorConfig.preset(args.detector)  # checked in _checked
+        data = synthetic_sequences(args.sequences, args.frames, args.seed, args.min_conf,
+                                   appearance=args.appearance, detector=detector,
+                                   slow_share=args.slow_share)  # fmt: skip
+    else:
+        data = mot_sequences(args.source, args.half, args.min_conf)
+    n_dets = sum(len(s.dets) for s in data)
+    print(f"training data: {len(data)} sequences, {n_dets} detections", file=sys.stderr)
+    if not n_dets:
+        print(f"spam train: error: no candidate detections (confidence >= {args.min_conf:g}) "
+              "to train on", file=sys.stderr)  # fmt: skip
+        return 2
+    model = load_checkpoint(args.init) if args.init is not None else HierarchicalGNN()
+    trainer = Trainer(model, data, config, hierarchy)
+    if resume:
         trainer.model = model = load_checkpoint(args.out)
         trainer.__post_init__()  # new optimiser over the loaded weights
         trainer.step = int(saved.get("step", 0))
-        if trainer.step >= config.iterations:
-            print(f"{args.out} is at step {trainer.step} of {config.iterations}: nothing to do",
-                  file=sys.stderr)  # fmt: skip
-            return 0
         print(f"resuming from step {trainer.step}", file=sys.stderr)
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
