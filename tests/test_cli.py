@@ -219,3 +219,15 @@ def test_eval_tracks_path_that_does_not_exist(tmp_path, capsys):
     seq, _ = _seq(tmp_path)
     assert main(["eval", str(seq), "--tracks", str(tmp_path / "nope")]) == 2
     assert "nope: no such file or folder" in capsys.readouterr().err
+
+
+def test_an_interrupt_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
+    import spamlabels.cli.eval_cmd as eval_cmd
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(eval_cmd, "run", interrupted)
+    seq, _ = _seq(tmp_path)
+    assert main(["eval", str(seq), "--tracks", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == "spam eval: interrupted\n"  # not a tty: no blank line

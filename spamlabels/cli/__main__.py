@@ -60,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spam {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"spam {args.command}: interrupted", file=sys.stderr)
+        lead = "\n" if sys.stderr.isatty() else ""  # past a progress bar's unfinished line
+        print(f"{lead}spam {args.command}: interrupted", file=sys.stderr)
         return 130
 
 
