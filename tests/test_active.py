@@ -421,6 +421,10 @@ def test_cli_label_edge_cases_found_by_probing(seq_dir, tmp_path, capsys, monkey
     assert main(["label", str(dups), "--budget", "0", "--out", str(tmp_path / "ds"),
                  "--no-progress"]) == 0  # fmt: skip
     assert f"spam label: warning: {det}: detector scores run from" in capsys.readouterr().err
+    # a threshold above every score leaves nothing to label: said
+    assert main(["label", str(dups), "--budget", "0", "--min-conf", "10", "--out",
+                 str(tmp_path / "dm"), "--no-progress"]) == 0  # fmt: skip
+    assert "no candidate is at least 10 confident" in capsys.readouterr().err
     # an answers file of another format is refused
     doc = json.loads((dot / "answers.json").read_text())
     (tmp_path / "f2.json").write_text(json.dumps({**doc, "format": 2}))
@@ -962,3 +966,59 @@ def test_an_answer_closes_its_edges_for_the_neighbours_ranking():
     clip.close(1)
     assert clip.uncertainty(0) == 0.0
     assert clip.uncertainty(2) == pytest.approx(binary_entropy(0.6))
+
+
+def test_the_labelling_api_refuses_what_would_go_wrong_silently(scene):
+    from spamlabels.active import NodeAnswer, TrackletAnswer
+
+    task = _task(scene)
+    _, gt, _ = scene
+    truth = SequenceTruth.from_ground_truth(task.dets, gt)
+    oracle = OracleAnnotator({"s": truth})
+    with pytest.raises(ValueError, match="two tasks share a name"):
+        label_sequences([task, _task(scene)], oracle, 10, tracker=_tracker())
+    with pytest.raises(ValueError, match="n_frames must be"):
+        LabelTask("s", task.dets, 5, 30.0, (640, 480))
+    with pytest.raises(ValueError, match="image_size"):
+        LabelTask("s", task.dets, task.n_frames, 30.0, (0, 0))
+    with pytest.raises(ValueError, match="whole number of clicks"):
+        label_sequences([task], oracle, 2.7, tracker=_tracker())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="available: hierarchical"):
+        label_sequences([task], oracle, 10, tracker=_tracker(), strategy="Random")
+    short = SequenceTruth(truth.gt_id[:5], truth.gt_xywh[:5])
+    with pytest.raises(ValueError, match="one identity per candidate"):
+        label_sequences([task], OracleAnnotator({"s": short}), 10, tracker=_tracker())
+    # malformed answers are refused where they are made, naming what is wrong
+    with pytest.raises(ValueError, match=r"or 'refine', got 'Reject'"):
+        NodeAnswer("Reject")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="refined box"):
+        NodeAnswer("refine", np.array([np.nan, 1, 1, 1]))
+    with pytest.raises(ValueError, match="no predecessor or successor"):
+        TrackletAnswer(reject=True, predecessor=0)
+    with pytest.raises(ValueError, match="candidate index"):
+        TrackletAnswer(predecessor=0.0)  # type: ignore[arg-type]
+    ann = CallbackAnnotator(lambda q: None, oracle.answer_tracklet)  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match="answer_node returned None"):
+        label_sequences([task], ann, 10, tracker=_tracker(), fit_split=False)
+
+    def wrong_side(q):  # a successor named as predecessor
+        later = np.flatnonzero(q.cand_side > 0)
+        return TrackletAnswer(predecessor=int(later[0])) if len(later) else TrackletAnswer()
+
+    ann = CallbackAnnotator(lambda q: NodeAnswer("accept"), wrong_side)
+    with pytest.raises(ValueError, match="as predecessor"):
+        label_sequences([task], ann, 400, tracker=_tracker(), fit_split=False)
+
+    # a callback that scribbles on the query changes nothing; the tracker is left as given
+    def scribble(q):
+        a = oracle.answer_tracklet(q)
+        q.cand_side[:] = 1  # the query's arrays are the callback's own
+        return a
+
+    tracker = SpamTracker(clip_length=64, frame_rate=7.0, image_size=(100, 50))
+    ref = label_sequences([task], oracle, 400, tracker=tracker)
+    got = label_sequences([task], CallbackAnnotator(oracle.answer_node, scribble), 400,
+                          tracker=_tracker())  # fmt: skip
+    assert (tracker.frame_rate, tracker.image_size) == (7.0, (100, 50))  # as given
+    np.testing.assert_array_equal(got.tracks["s"].id, ref.tracks["s"].id)
+    assert got.knowledge["s"].cannot == ref.knowledge["s"].cannot

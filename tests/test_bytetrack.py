@@ -518,3 +518,16 @@ def test_same_tracker_state_as_supervision(monkeypatch, track_thresh, match_thre
         means = [t.mean for t in theirs.tracked_tracks + theirs.lost_tracks]
         if means:  # supervision keeps boxes in float32
             np.testing.assert_allclose(np.asarray(means), ours._mean, atol=1e-2, err_msg=f"{f}")
+
+
+def test_the_constructors_frame_rate_is_used_unless_track_gives_one():
+    from factories import make_dets
+
+    from spamlabels.track import create_tracker
+
+    tracker = create_tracker("bytetrack", frame_rate=1.0)
+    dets = make_dets([1, 2], [[0, 0, 10, 10], [1, 0, 10, 10]], [0.9, 0.9])
+    tracker.track(dets)
+    assert tracker.frame_rate == 1.0
+    tracker.track(dets, frame_rate=12.0)
+    assert tracker.frame_rate == 12.0

@@ -81,3 +81,9 @@ def test_a_sequence_with_no_counted_ground_truth_is_warned_about():
         res = evaluate({"empty": (Tracks.empty(), pred, 3)})
     # TrackEval's arithmetic, kept: 0 in its row; combined, (0 - 2 FP) / max(1, 0 gt)
     assert res.table["empty"]["MOTA"] == 0.0 and res.combined["MOTA"] == pytest.approx(-200.0)
+
+
+def test_a_sequence_named_combined_is_refused():
+    t = make_tracks([(1, 1, 0, 0, 10, 10)], cls=1)
+    with pytest.raises(ValueError, match="named COMBINED"):
+        evaluate({"COMBINED": (t, t, 1), "b": (t, t, 1)})

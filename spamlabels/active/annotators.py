@@ -86,6 +86,17 @@ class NodeAnswer:
     action: Literal["accept", "reject", "refine"]
     xywh: NDArray[np.float64] | None = None
 
+    def __post_init__(self) -> None:
+        if self.action not in ("accept", "reject", "refine"):
+            raise ValueError(
+                f"a node answer is 'accept', 'reject' or 'refine', got {self.action!r}"
+            )
+        if self.xywh is not None:
+            box = np.asarray(self.xywh, np.float64)
+            if box.shape != (4,) or not np.isfinite(box).all() or box[2] <= 0 or box[3] <= 0:
+                raise ValueError(f"a refined box is 4 finite numbers (left, top, w, h) with "
+                                 f"w, h > 0, got {self.xywh!r}")  # fmt: skip
+
     @property
     def clicks(self) -> int:
         """Clicks this answer costs."""
@@ -152,6 +163,17 @@ class TrackletAnswer:
     reject: bool = False
     predecessor: int | None = None
     successor: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reject, bool | np.bool_):
+            raise ValueError(f"reject is True or False, got {self.reject!r}")
+        for name in ("predecessor", "successor"):
+            i = getattr(self, name)
+            if i is not None and (isinstance(i, bool) or not isinstance(i, int | np.integer)
+                                  or i < 0):  # fmt: skip
+                raise ValueError(f"{name} is a candidate index >= 0 or None, got {i!r}")
+        if self.reject and (self.predecessor is not None or self.successor is not None):
+            raise ValueError("a rejected tracklet has no predecessor or successor")
 
     @property
     def clicks(self) -> int:

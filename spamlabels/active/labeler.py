@@ -39,6 +39,7 @@ from spamlabels.active.annotators import (
     Annotator,
     NodeAnswer,
     NodeQuery,
+    OracleAnnotator,
     TrackletAnswer,
     TrackletQuery,
 )
@@ -82,6 +83,19 @@ class LabelTask:
     n_frames: int
     frame_rate: float
     image_size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        last = int(self.dets.frame.max()) if len(self.dets) else 0
+        if isinstance(self.n_frames, bool) or int(self.n_frames) != self.n_frames \
+                or self.n_frames < max(last, 1):  # fmt: skip
+            raise ValueError(f"{self.name}: n_frames must be a whole number >= the last "
+                             f"detection's frame ({last}), got {self.n_frames!r}")  # fmt: skip
+        if not (np.isfinite(self.frame_rate) and self.frame_rate > 0):
+            raise ValueError(f"{self.name}: frame_rate must be > 0, got {self.frame_rate!r}")
+        size = np.asarray(self.image_size, np.float64)
+        if size.shape != (2,) or not (np.isfinite(size).all() and (size > 0).all()):
+            raise ValueError(f"{self.name}: image_size must be (width, height) > 0 pixels, "
+                             f"got {self.image_size!r}")  # fmt: skip
 
 
 @dataclass
@@ -508,13 +522,17 @@ class _Session:
         q = NodeQuery(t.name, row, int(t.dets.frame[row]), k.xywh[row].copy(),
                       float(t.dets.score[row]), float(c.node_prob[node]))  # fmt: skip
         a: NodeAnswer = self.annotator.answer_node(q)
+        if not isinstance(a, NodeAnswer):
+            raise TypeError(f"{type(self.annotator).__name__}.answer_node returned {a!r} for "
+                            f"box {row} of {t.name}; expected a NodeAnswer")  # fmt: skip
+        if a.action == "refine" and a.xywh is None:
+            raise ValueError(f"a refine answer needs the new box (box {row} of {t.name})")
         if a.action == "reject":
             k.reject(np.asarray([row]), 0)
         else:
             k.accepted[row] = True
             if a.action == "refine":
-                if a.xywh is None:
-                    raise ValueError("a refine answer needs the new box")
+                assert a.xywh is not None
                 k.refined[row] = True
                 k.xywh[row] = a.xywh
                 self._set_boxes(c.task, np.asarray([row]))
@@ -551,8 +569,16 @@ class _Session:
         prob[pos[other]] = ep[inc]
         cand_rows, owner = _gather(ptr, members, cands)
         q = TrackletQuery(t.name, g.level, dets.copy(), int(s), int(e), cand_rows, owner,
-                          side, g.node_start[cands], g.node_end[cands], prob)  # fmt: skip
+                          side.copy(), g.node_start[cands], g.node_end[cands], prob)  # fmt: skip
         a: TrackletAnswer = self.annotator.answer_tracklet(q)
+        if not isinstance(a, TrackletAnswer):
+            raise TypeError(f"{type(self.annotator).__name__}.answer_tracklet returned {a!r}; "
+                            "expected a TrackletAnswer")  # fmt: skip
+        for i, want, name in ((a.predecessor, -1, "predecessor"), (a.successor, 1, "successor")):
+            if i is not None and not (0 <= i < len(cands) and side[i] == want):
+                raise ValueError(f"the answer names candidate {i} as {name}: the query has "
+                                 f"{len(cands)} candidates, and its {name}s are "
+                                 f"{np.flatnonzero(side == want).tolist()}")  # fmt: skip
         answered[dets] = True
 
         def pair(j: int) -> tuple[int, int]:
@@ -568,9 +594,6 @@ class _Session:
         else:
             k.linked[dets] = True
             chosen = {i for i in (a.predecessor, a.successor) if i is not None}
-            for i in chosen:
-                if not 0 <= i < len(cands):
-                    raise ValueError(f"answer names candidate {i}, the query has {len(cands)}")
             k.link([pair(i) for i in sorted(chosen)], g.level)
             # every candidate shown and not chosen, with or without an edge in this graph: the
             # fact also holds in overlapping clips and for the stitching of the final tracks
@@ -936,20 +959,37 @@ def label_sequences(
     """
     from tqdm import tqdm
 
-    if budget < 0:
-        raise ValueError(f"budget must be >= 0 clicks, got {budget}")
+    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 0:
+        raise ValueError(f"budget must be a whole number of clicks >= 0, got {budget!r}")
+    if isinstance(strategy, str) and strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r} (available: {', '.join(STRATEGIES)})")
+    names = [t.name for t in tasks]
+    if len(set(names)) != len(names):  # the outputs and the annotator's questions use them
+        twice = sorted(n for n in set(names) if names.count(n) > 1)
+        raise ValueError(f"two tasks share a name: {twice}")
+    if isinstance(annotator, OracleAnnotator) and budget > 0:  # it will be asked
+        for t in tasks:
+            truth = annotator.truth.get(t.name)
+            if truth is None or len(truth.gt_id) != len(t.dets):
+                raise ValueError(f"{t.name}: the oracle's truth must hold one identity per "
+                                 f"candidate ({len(t.dets)}), got "
+                                 f"{'none' if truth is None else len(truth.gt_id)}")  # fmt: skip
     tracker = tracker if tracker is not None else SpamTracker()
     pick = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
-    session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
-    shares = split_levels(session.num_levels(), split)
-    if fit_split and budget > 0 and not ask_all:
-        dry = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
-        shares = fit_shares(shares, dry.capacity(), budget)
-    with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
-        session.run(LevelBudget(int(budget), shares), bar)
-    return LabelResult(
-        session.results(),
-        session.queries,
-        int(budget),
-        {t.name: k for t, k in zip(session.tasks, session.know, strict=True)},
-    )
+    kept = tracker.frame_rate, tracker.image_size  # set per sequence while labelling
+    try:
+        session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
+        shares = split_levels(session.num_levels(), split)
+        if fit_split and budget > 0 and not ask_all:
+            dry = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
+            shares = fit_shares(shares, dry.capacity(), budget)
+        with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
+            session.run(LevelBudget(int(budget), shares), bar)
+        return LabelResult(
+            session.results(),
+            session.queries,
+            int(budget),
+            {t.name: k for t, k in zip(session.tasks, session.know, strict=True)},
+        )
+    finally:
+        tracker.frame_rate, tracker.image_size = kept

@@ -368,6 +368,10 @@ def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
                                                "(no gt/gt.txt)")  # fmt: skip
         dets = seq.det(half)
         warn_unless_probabilities(dets.score, seq.det_path)
+        if len(dets) and not (dets.score >= min_conf).any():
+            warnings.warn(f"{seq.det_path}: no candidate is at least {min_conf:g} confident "
+                          f"(the highest score is {dets.score.max():.3g}); nothing to label",
+                          stacklevel=2)  # fmt: skip
         dets = dets[dets.score >= min_conf]
         key = np.column_stack([dets.frame, dets.xywh])
         repeats = len(key) - len(np.unique(key, axis=0)) if len(key) else 0
@@ -507,6 +511,8 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     """
     if job.annotator != "oracle":
         raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
+    if not np.isfinite(job.min_conf):
+        raise ValueError(f"min_conf must be a finite number, got {job.min_conf!r}")
     if job.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {job.strategy!r} (available: {', '.join(STRATEGIES)})")
     check_split(job.split)

@@ -252,6 +252,8 @@ def evaluate(
     result = EvalResult()
     counts: dict[str, dict[str, float]] = {}
     items = list(sequences.items())
+    if "COMBINED" in sequences:  # the name of the combined row
+        raise ValueError("a sequence may not be named COMBINED (the combined row's name)")
     for name, (gt, pred, n) in tqdm(items, desc="evaluate", disable=not progress, unit="seq"):
         data = preprocess_sequence(gt, pred, n, benchmark, name)
         if not data["num_gt_dets"]:  # TrackEval's own arithmetic, but rarely what was meant

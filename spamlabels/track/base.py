@@ -91,7 +91,7 @@ class Tracker(ABC):
         self,
         dets: Detections,
         seq_length: int | None = None,
-        frame_rate: float = 30.0,
+        frame_rate: float | None = None,
         progress: bool = False,
     ) -> Tracks:
         """Track a whole sequence: :meth:`reset`, then :meth:`update` on frames
@@ -100,7 +100,8 @@ class Tracker(ABC):
         Args:
             dets: detections of the sequence, frames in ``1 .. seq_length``.
             seq_length: number of frames; defaults to the last frame with a detection.
-            frame_rate: frames per second (seqinfo ``frameRate``); sets :attr:`frame_rate`.
+            frame_rate: frames per second (seqinfo ``frameRate``), kept as :attr:`frame_rate`
+                (default: the tracker's, the constructor's or the last one given).
             progress: show a tqdm progress bar (on stderr).
 
         Returns:
@@ -112,7 +113,8 @@ class Tracker(ABC):
         from tqdm import tqdm
 
         n = _check_frames(dets, seq_length)
-        self.frame_rate = frame_rate
+        if frame_rate is not None:
+            self.frame_rate = frame_rate
         self.reset()
         outputs = [
             self.update(dets.at_frame(f), f)

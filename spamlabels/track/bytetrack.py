@@ -232,7 +232,7 @@ class ByteTrack(Tracker):
 
     Args:
         config: parameters; default :class:`ByteTrackConfig` (official MOT17 settings).
-        frame_rate: frames per second (scales ``track_buffer``); :meth:`track` overrides it.
+        frame_rate: frames per second (scales ``track_buffer``); :meth:`track` may give another.
         **overrides: fields of :class:`ByteTrackConfig` to replace, e.g.
             ``ByteTrack(track_thresh=0.5)`` or ``create_tracker("bytetrack", match_thresh=0.8)``.
 
@@ -479,7 +479,7 @@ class ByteTrack(Tracker):
         self,
         dets: Detections,
         seq_length: int | None = None,
-        frame_rate: float = 30.0,
+        frame_rate: float | None = None,
         progress: bool = False,
     ) -> Tracks:
         """Track a whole sequence (same result as :meth:`Tracker.track`, without building a
@@ -488,7 +488,8 @@ class ByteTrack(Tracker):
         Args:
             dets: detections, frames in ``1 .. seq_length``.
             seq_length: number of frames; defaults to the last frame with a detection.
-            frame_rate: frames per second (seqinfo ``frameRate``), scales ``track_buffer``.
+            frame_rate: frames per second (seqinfo ``frameRate``), scales ``track_buffer``
+                (default: the tracker's, the constructor's or the last one given).
             progress: show a tqdm progress bar.
 
         Returns:
@@ -497,7 +498,8 @@ class ByteTrack(Tracker):
         from tqdm import tqdm
 
         n = _check_frames(dets, seq_length)
-        self.frame_rate = frame_rate
+        if frame_rate is not None:
+            self.frame_rate = frame_rate
         self.reset()
         order = np.argsort(dets.frame, kind="stable")
         bounds = np.searchsorted(dets.frame[order], np.arange(1, n + 2))

@@ -369,7 +369,8 @@ class SpamTracker(Tracker):
                 (``LevelGraph.edge_label`` ...; diagnostics and ceilings, see
                 :meth:`run_clip`).
             seq_length: number of frames (default: last frame with a detection).
-            frame_rate: frames per second (default: the constructor's).
+            frame_rate: frames per second (default: the tracker's :attr:`frame_rate`, the
+                constructor's or the last one given).
             progress: show a progress bar over clips.
 
         Returns:
