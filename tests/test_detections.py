@@ -109,3 +109,17 @@ def test_frame_index_partitions_rows(frames):
     assert sorted(seen.tolist()) == list(range(len(frames)))  # every row exactly once
     for f in set(frames):
         assert (d.at_frame(f).frame == f).all()
+
+
+def test_integer_index_out_of_range_and_silently_wrong_columns_are_refused():
+    d = Detections(frame=[1, 2, 3], xywh=np.ones((3, 4)), score=[0.1, 0.2, 0.3])
+    assert d[-1].score.tolist() == [0.3] and d[2].score.tolist() == [0.3]
+    assert d[-3].score.tolist() == [0.1]
+    for i in (3, 10, -4):
+        with pytest.raises(IndexError, match="of a table of 3 rows"):
+            d[i]
+    with pytest.raises(ValueError, match="id must be integers, row 0"):
+        Detections(frame=[1, 2], xywh=np.ones((2, 4)), id=[1.7, 1.2])  # would merge tracks
+    with pytest.raises(ValueError, match="score must be finite, row 1"):
+        Detections(frame=[1, 2], xywh=np.ones((2, 4)), score=np.array([1, None], object))
+    assert Detections(frame=[1], xywh=np.ones((1, 4)), id=[2.0]).id.tolist() == [2]

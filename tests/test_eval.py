@@ -87,3 +87,9 @@ def test_a_sequence_named_combined_is_refused():
     t = make_tracks([(1, 1, 0, 0, 10, 10)], cls=1)
     with pytest.raises(ValueError, match="named COMBINED"):
         evaluate({"COMBINED": (t, t, 1), "b": (t, t, 1)})
+
+
+def test_an_unknown_benchmark_is_refused():
+    t = make_tracks([(1, 1, 0, 0, 10, 10)], cls=1)
+    with pytest.raises(ValueError, match="unknown benchmark 'mot20'"):
+        evaluate({"a": (t, t, 1)}, benchmark="mot20")  # type: ignore[arg-type]

@@ -133,11 +133,22 @@ class Detections:
             arr = np.full(n, arr)
         if arr.shape != (n,):
             raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+        if arr.dtype == object and dtype is not np.bool_:  # e.g. [1, None]: numbers only
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name} must be numbers, got {value!r}") from None
         if np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer):
-            finite = np.isfinite(arr.astype(np.float64))
+            as_float = arr.astype(np.float64)
+            finite = np.isfinite(as_float)
             if not finite.all():
                 i = _first_bad(~finite)
                 raise ValueError(f"{name} must be finite, row {i} has {arr[i]!r}")
+            if dtype is np.int64 and np.issubdtype(arr.dtype, np.floating):
+                bad = as_float != np.round(as_float)  # 1.7 would silently become 1
+                if bad.any():
+                    i = _first_bad(bad)
+                    raise ValueError(f"{name} must be integers, row {i} has {arr[i]!r}")
         return arr.astype(dtype, copy=False)
 
     # ------------------------------------------------------------------ construction helpers
@@ -189,7 +200,10 @@ class Detections:
     def __getitem__(self, index: int | slice | ArrayLike) -> Self:
         if isinstance(index, (int, np.integer)):
             i = int(index)
-            index = slice(i, i + 1) if i != -1 else slice(i, None)
+            if not -len(self) <= i < len(self):  # as a list would: not an empty table
+                raise IndexError(f"row {i} of a table of {len(self)} rows")
+            i %= len(self)
+            index = slice(i, i + 1)
         elif not isinstance(index, slice):
             index = np.asarray(index)
             if index.dtype == np.bool_ and index.shape != (len(self),):

@@ -25,7 +25,7 @@ import io
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -103,6 +103,9 @@ def preprocess_sequence(
     for label, table in (("ground truth", gt), ("prediction", pred)):
         if len(table) and (table.frame.min() < 1 or table.frame.max() > seq_length):
             raise EvalError(f"{name}: {label} has frames outside 1..{seq_length}")
+    if benchmark not in get_args(Benchmark):  # its rules would silently be MOT17's
+        raise ValueError(f"unknown benchmark {benchmark!r} (available: "
+                         f"{', '.join(get_args(Benchmark))})")  # fmt: skip
     distractors = _DISTRACTORS + ((6,) if benchmark == "MOT20" else ())
     do_class_preproc = benchmark != "MOT15"
     eps = np.finfo("float").eps
