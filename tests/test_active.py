@@ -828,6 +828,15 @@ def test_knowledge_round_trips_through_json(scene):
     assert not back.rejected_at.any()
     with pytest.raises(ValueError, match="levels"):
         HumanKnowledge.from_dict({**know.to_dict(), "must_level": [1]}, task.dets)
+    # pairs of whole rows, never a box with itself; refined boxes finite with w, h > 0
+    base = {**know.to_dict(), "must": [], "must_level": []}
+    for bad, message in [({"must": [[0.5, 3.9]], "must_level": [0]}, "whole numbers"),
+                         ({"must": [[3, 3]], "must_level": [0]}, "joins a box to itself"),
+                         ({"cannot": {"-1": [[1, 2]]}}, "levels must be >= 0"),
+                         ({"refined": {"0": [0, 0, float("nan"), 5]}}, "refined box of row 0"),
+                         ({"refined": {"0": [0, 0, -1, 5]}}, "refined box of row 0")]:  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            HumanKnowledge.from_dict({**base, **bad}, task.dets)
 
 
 def test_answers_replayed_with_no_new_question_give_the_same_labels(scene):

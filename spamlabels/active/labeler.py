@@ -98,6 +98,22 @@ class LabelTask:
                              f"got {self.image_size!r}")  # fmt: skip
 
 
+def _ints(values: Any) -> list[int]:
+    """Whole numbers of an answers file (``1.0`` is 1, ``1.5`` is refused)."""
+    out = [int(v) for v in values]
+    if any(o != v for o, v in zip(out, values, strict=True)):
+        raise ValueError(f"expected whole numbers, got {values}")
+    return out
+
+
+def _pairs(values: Any) -> list[tuple[int, int]]:
+    """Pairs of detection rows of an answers file."""
+    out = [(a, b) for a, b in (_ints(p) for p in values)]
+    if any(a == b for a, b in out):
+        raise ValueError("a pair joins a box to itself")
+    return out
+
+
 @dataclass
 class HumanKnowledge:
     """Everything the annotator said about one sequence, as facts about its detections.
@@ -218,29 +234,23 @@ class HumanKnowledge:
             raise ValueError(f"answers are for {data.get('detections')} candidate detections, "
                              f"this sequence has {n}")  # fmt: skip
 
-        def ints(values: Any) -> list[int]:
-            out = [int(v) for v in values]
-            if any(o != v for o, v in zip(out, values, strict=True)):
-                raise ValueError(f"expected whole numbers, got {values}")
-            return out
-
         try:
-            lists = {name: ints(data.get(name, []))
+            lists = {name: _ints(data.get(name, []))
                      for name in ("accepted", "linked", "rejected", "reviewed")}  # fmt: skip
             refined = {int(row): [float(v) for v in box]
                        for row, box in data.get("refined", {}).items()}  # fmt: skip
-            k.must = [(int(a), int(b)) for a, b in data.get("must", [])]
-            k.extend = [(int(a), int(b)) for a, b in data.get("extend", [])]
-            k.cannot = {int(lv): [(int(a), int(b)) for a, b in pairs]
-                        for lv, pairs in data.get("cannot", {}).items()}  # fmt: skip
+
+            k.must = _pairs(data.get("must", []))
+            k.extend = _pairs(data.get("extend", []))
+            k.cannot = {int(lv): _pairs(ps) for lv, ps in data.get("cannot", {}).items()}
             # answers saved before the levels were: every fact from the first level
-            k.must_at = ints(data.get("must_level", [0] * len(k.must)))
-            levels = ints(data.get("rejected_level", [0] * len(lists["rejected"])))
+            k.must_at = _ints(data.get("must_level", [0] * len(k.must)))
+            levels = _ints(data.get("rejected_level", [0] * len(lists["rejected"])))
         except (TypeError, ValueError) as err:
             raise ValueError(f"malformed answers: {err}") from None
         if len(k.must_at) != len(k.must) or len(levels) != len(lists["rejected"]):
             raise ValueError("the levels do not match the facts (must_level, rejected_level)")
-        if min(k.must_at + levels, default=0) < 0:
+        if min(k.must_at + levels + list(k.cannot), default=0) < 0:
             raise ValueError("levels must be >= 0")
         rows = [r for v in lists.values() for r in v] + list(refined)
         rows += [r for pair in k.must + k.extend for r in pair]
@@ -255,8 +265,9 @@ class HumanKnowledge:
         for lv in set(levels):  # a row listed twice keeps its lower level
             k.reject(rejected[np.asarray(levels) == lv], lv)
         for row, box in refined.items():
-            if len(box) != 4:
-                raise ValueError(f"malformed answers: refined box of row {row} is not x, y, w, h")
+            if len(box) != 4 or not np.isfinite(box).all() or box[2] <= 0 or box[3] <= 0:
+                raise ValueError(f"malformed answers: refined box of row {row} is not four "
+                                 f"finite numbers x, y, w, h with w, h > 0: {box}")  # fmt: skip
             k.refined[row] = True
             k.xywh[row] = box
         return k
