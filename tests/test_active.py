@@ -1031,3 +1031,15 @@ def test_the_labelling_api_refuses_what_would_go_wrong_silently(scene):
     assert (tracker.frame_rate, tracker.image_size) == (7.0, (100, 50))  # as given
     np.testing.assert_array_equal(got.tracks["s"].id, ref.tracks["s"].id)
     assert got.knowledge["s"].cannot == ref.knowledge["s"].cannot
+
+
+def test_label_job_budget_as_a_number_and_seq_dirs_as_a_list(seq_dir, tmp_path):
+    from spamlabels.engine import LabelJob, check_label_job
+
+    assert check_label_job([seq_dir], tmp_path / "o", LabelJob(budget=50)).clicks == 50
+    with pytest.raises(ValueError, match=r"budget 2\.5"):
+        check_label_job([seq_dir], tmp_path / "o", LabelJob(budget=2.5))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="a list of sequence folders"):
+        check_label_job(str(seq_dir), tmp_path / "o")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no sequence folders"):
+        check_label_job([], tmp_path / "o")

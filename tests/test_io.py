@@ -276,3 +276,11 @@ def test_check_output_file_under_a_broken_link_and_a_bad_half_argument(tmp_path)
     with pytest.raises(ValueError, match="half must be") as err:  # the caller's mistake
         MOTSequence.open(tmp_path).length("validation")  # type: ignore[arg-type]
     assert not isinstance(err.value, DataFormatError)
+
+
+def test_write_mot_refuses_tracks_without_ids(tmp_path):
+    dets = Detections(frame=[1, 2], xywh=np.ones((2, 4)))  # ids -1
+    with pytest.raises(ValueError, match="needs an id >= 0"):
+        write_mot(tmp_path / "t.txt", dets, "tracks")
+    assert not (tmp_path / "t.txt").exists()
+    assert read_det(write_mot(tmp_path / "d.txt", dets, "det")).frame.tolist() == [1, 2]

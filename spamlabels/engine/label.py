@@ -100,7 +100,7 @@ class LabelJob:
     """Settings of a labelling job (the options of ``spam label``).
 
     Attributes:
-        budget: clicks (``"500"``) or a share of the full manual cost (``"3.3%"``).
+        budget: clicks (``"500"`` or ``500``) or a share of the full manual cost (``"3.3%"``).
         annotator: ``"oracle"`` (answers from each sequence's ``gt/gt.txt``).
         half: label one half of each sequence (MOT17 protocol) or ``"all"``.
         min_conf: candidate detections below this confidence are dropped first.
@@ -135,7 +135,7 @@ class LabelJob:
             ``tests/test_device.py``).
     """
 
-    budget: str = "3.3%"
+    budget: str | int = "3.3%"
     annotator: str = "oracle"
     half: Half = "all"
     min_conf: float = 0.1
@@ -518,6 +518,10 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     check_split(job.split)
     if job.weights is not None and not Path(job.weights).is_file():
         raise DataFormatError(job.weights, "no such weights file")
+    if isinstance(seq_dirs, str | Path):  # one folder would be read as its characters
+        raise ValueError(f"seq_dirs is a list of sequence folders, got the one path {seq_dirs!r}")
+    if not seq_dirs:
+        raise ValueError("no sequence folders given")
     seqs = [MOTSequence.open(p) for p in seq_dirs]
     names = [s.name for s in seqs]
     dup = {n for n in names if names.count(n) > 1}
@@ -530,7 +534,13 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
             raise DataFormatError(seq_dirs[i], f"the same folder as {seq_dirs[real.index(r)]}")
     _check_out_dir(Path(out_dir), names)
     inputs = load_label_inputs(seqs, job.half, job.min_conf)
-    clicks = parse_budget(job.budget, inputs.full_cost)
+    budget = job.budget
+    if not isinstance(budget, str):  # clicks given as a number
+        if isinstance(budget, bool) or not isinstance(budget, int | np.integer):
+            raise ValueError(f"budget {budget!r}: expected a whole number of clicks (500) "
+                             "or a percentage ('3.3%')")  # fmt: skip
+        budget = str(int(budget))
+    clicks = parse_budget(budget, inputs.full_cost)
     prior, prior_clicks, others = ({}, {}, {}) if job.answers is None else load_answers(
         job.answers, inputs.tasks)  # fmt: skip
     return PreparedLabelJob(inputs, clicks, prior, prior_clicks, others)

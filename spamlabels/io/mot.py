@@ -246,6 +246,9 @@ def write_mot(path: str | Path, table: Detections, kind: MotKind) -> Path:
     path = Path(path)
     t = table.sorted()
     n = len(t)
+    if kind in ("gt", "tracks") and n and (t.id < 0).any():  # e.g. detections: read_* refuses
+        raise ValueError(f"{path}: every row of {kind} needs an id >= 0 (detections without "
+                         "ids are written as kind 'det')")  # fmt: skip
     cols: list[np.ndarray] = [t.frame.astype(np.float64)]
     fmt = ["%d"]
     if kind == "gt":

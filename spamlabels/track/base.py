@@ -194,7 +194,7 @@ def create_tracker(name: str, **kwargs: Any) -> Tracker:
         cls = _REGISTRY[name]
     except KeyError:
         raise KeyError(
-            f"unknown tracker {name!r}; available: {', '.join(sorted(_REGISTRY))}"
+            f"unknown tracker {name!r}; available: {', '.join(sorted({*_REGISTRY, *_LAZY}))}"
         ) from None
     return cls(**kwargs)
 
