@@ -1037,6 +1037,10 @@ def test_label_job_budget_as_a_number_and_seq_dirs_as_a_list(seq_dir, tmp_path):
     from spamlabels.engine import LabelJob, check_label_job
 
     assert check_label_job([seq_dir], tmp_path / "o", LabelJob(budget=50)).clicks == 50
+    from spamlabels.engine import run_label_job
+
+    run_label_job([seq_dir], tmp_path / "n", LabelJob(budget=np.int64(5)), progress=False)
+    assert json.loads((tmp_path / "n" / "effort.json").read_text())["settings"]["budget"] == 5
     with pytest.raises(ValueError, match=r"budget 2\.5"):
         check_label_job([seq_dir], tmp_path / "o", LabelJob(budget=2.5))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="a list of sequence folders"):

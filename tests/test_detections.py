@@ -123,3 +123,7 @@ def test_integer_index_out_of_range_and_silently_wrong_columns_are_refused():
     with pytest.raises(ValueError, match="score must be finite, row 1"):
         Detections(frame=[1, 2], xywh=np.ones((2, 4)), score=np.array([1, None], object))
     assert Detections(frame=[1], xywh=np.ones((1, 4)), id=[2.0]).id.tolist() == [2]
+    big = np.array([2**53, 2**53 + 1], dtype=object)  # exact, not through floats
+    assert Tracks(frame=[1, 1], xywh=np.ones((2, 4)), id=big).id.tolist() == [2**53, 2**53 + 1]
+    with pytest.raises(ValueError, match="int64 range"):
+        Tracks(frame=[1], xywh=np.ones((1, 4)), id=np.array([2**64], dtype=object))

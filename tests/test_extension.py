@@ -254,3 +254,29 @@ def test_ours_spends_what_the_levels_leave_on_extensions(scene):
     assert chains and all(2 * np.sum(gid[c] == gid[a]) >= len(c) for a, c in chains.items())
     with pytest.raises(ValueError, match="needs the review"):
         Selection(decision_entropy, entropy, extend=True)
+
+
+def test_review_answers_are_checked_and_the_chain_is_the_callbacks_own(scene):
+    _, gt, _ = scene
+    task = _task(scene)
+    oracle = OracleAnnotator({"s": SequenceTruth.from_ground_truth(task.dets, gt)})
+    kw = {"strategy": EXTEND, "split": (0, 0, 1), "fit_split": False}
+
+    def none_in_review(q):
+        return None if q.review else oracle.answer_tracklet(q)
+
+    ann = CallbackAnnotator(oracle.answer_node, none_in_review)
+    with pytest.raises(TypeError, match="answer_tracklet returned None"):
+        label_sequences([task], ann, 400, tracker=_tracker(), **kw)
+
+    def scribble(q):
+        a = oracle.answer_tracklet(q)
+        if q.review and len(q.cand_rows):
+            q.cand_rows[:] = q.dets[0]  # the query's arrays are the callback's own
+        return a
+
+    ref = label_sequences([task], oracle, 400, tracker=_tracker(), **kw)
+    got = label_sequences([task], CallbackAnnotator(oracle.answer_node, scribble), 400,
+                          tracker=_tracker(), **kw)  # fmt: skip
+    assert "extend" in {q.answer for q in got.queries}
+    np.testing.assert_array_equal(got.knowledge["s"].linked, ref.knowledge["s"].linked)

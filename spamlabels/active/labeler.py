@@ -550,6 +550,14 @@ class _Session:
         self.queries.append(Query(t.name, 0, "node", 1, a.action, a.clicks, u))
         return a.clicks
 
+    def _answer_tracklet(self, q: TrackletQuery) -> TrackletAnswer:
+        """The annotator's answer to ``q``, checked to be a :class:`TrackletAnswer`."""
+        a = self.annotator.answer_tracklet(q)
+        if not isinstance(a, TrackletAnswer):
+            raise TypeError(f"{type(self.annotator).__name__}.answer_tracklet returned {a!r}; "
+                            "expected a TrackletAnswer")  # fmt: skip
+        return a
+
     def _set_boxes(self, task: int, rows: IntArray) -> None:
         """Put the boxes ``rows`` of sequence ``task`` as known (refined) into every clip that
         holds them: the levels above GNN_node see the corrected boxes."""
@@ -581,10 +589,7 @@ class _Session:
         cand_rows, owner = _gather(ptr, members, cands)
         q = TrackletQuery(t.name, g.level, dets.copy(), int(s), int(e), cand_rows, owner,
                           side.copy(), g.node_start[cands], g.node_end[cands], prob)  # fmt: skip
-        a: TrackletAnswer = self.annotator.answer_tracklet(q)
-        if not isinstance(a, TrackletAnswer):
-            raise TypeError(f"{type(self.annotator).__name__}.answer_tracklet returned {a!r}; "
-                            "expected a TrackletAnswer")  # fmt: skip
+        a = self._answer_tracklet(q)
         for i, want, name in ((a.predecessor, -1, "predecessor"), (a.successor, 1, "successor")):
             if i is not None and not (0 <= i < len(cands) and side[i] == want):
                 raise ValueError(f"the answer names candidate {i} as {name}: the query has "
@@ -786,7 +791,7 @@ class _Session:
             q = TrackletQuery(t.name, level, rows.copy(), int(frames.min()), int(frames.max()),
                               empty_i, empty_i, empty_i, empty_i, empty_i, empty_f,
                               review=True)  # fmt: skip
-            a: TrackletAnswer = self.annotator.answer_tracklet(q)
+            a = self._answer_tracklet(q)
             if a.predecessor is not None or a.successor is not None:
                 raise ValueError(f"a review question has no candidates to link, the answer "
                                  f"names {a.predecessor} / {a.successor}")  # fmt: skip
@@ -867,10 +872,11 @@ class _Session:
             cf = t.dets.frame[chain]
             n = len(chain)
             q = TrackletQuery(t.name, level, rows.copy(), int(frames.min()), int(frames.max()),
-                              chain, np.zeros(n, np.int64), np.asarray([e.side], np.int64),
+                              chain.copy(), np.zeros(n, np.int64),
+                              np.asarray([e.side], np.int64),
                               np.asarray([cf.min()], np.int64), np.asarray([cf.max()], np.int64),
                               np.asarray([pm]), review=True)  # fmt: skip
-            a: TrackletAnswer = self.annotator.answer_tracklet(q)
+            a = self._answer_tracklet(q)
             named = a.successor if e.side > 0 else a.predecessor
             other = a.predecessor if e.side > 0 else a.successor
             if other is not None or named not in (None, 0):

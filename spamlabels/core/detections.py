@@ -25,6 +25,7 @@ slice, boolean mask or index array returns the same type with every column align
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -134,10 +135,15 @@ class Detections:
         if arr.shape != (n,):
             raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
         if arr.dtype == object and dtype is not np.bool_:  # e.g. [1, None]: numbers only
-            try:
-                arr = arr.astype(np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"{name} must be numbers, got {value!r}") from None
+            try:  # integers exactly (ids beyond 2^53 stay apart), else as floats
+                arr = (
+                    arr.astype(np.int64)
+                    if dtype is np.int64 and all(isinstance(v, int | np.integer) for v in arr)
+                    else arr.astype(np.float64)
+                )
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"{name} must be numbers (of int64 range), got "
+                                 f"{reprlib.repr(value)}") from None  # fmt: skip
         if np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer):
             as_float = arr.astype(np.float64)
             finite = np.isfinite(as_float)

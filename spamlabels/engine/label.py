@@ -426,7 +426,8 @@ def run_label_job(
                        for k, v in table.items()}  # fmt: skip
     summary.effort["quality"] = summary.quality.get("COMBINED")
     summary.effort["settings"] = {
-        "budget": job.budget, "annotator": job.annotator, "half": job.half,
+        "budget": job.budget if isinstance(job.budget, str) else int(job.budget),
+        "annotator": job.annotator, "half": job.half,
         "min_conf": job.min_conf, "strategy": job.strategy, "split": list(job.split),
         "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
         "smooth_seconds": tracker.config.smooth_seconds,
