@@ -466,7 +466,10 @@ def test_cli_label_writes_all_or_nothing_and_the_answers_first(seq_dir, tmp_path
         real(src, dst)
 
     monkeypatch.setattr(engine.os, "replace", record)
-    assert main([*args[:-1], "--budget", "30", "--no-progress"]) == 0
+    # a second run into the folder builds on its answers (or is refused; --force replaces them)
+    assert main([*args[:-1], "--budget", "30", "--no-progress"]) == 2
+    assert "holds the answers.json of an earlier run" in capsys.readouterr().err and not moved
+    assert main([*args[:-1], "--budget", "30", "--no-progress", "--force"]) == 0
     assert moved[0] == "answers.json" and len(moved) == len(before)
     monkeypatch.setattr(engine.os, "replace", real)
 
@@ -482,7 +485,8 @@ def test_cli_label_writes_all_or_nothing_and_the_answers_first(seq_dir, tmp_path
 
     monkeypatch.setattr(engine, "atomic_write", broken)  # after the label files are staged
     with pytest.raises(OSError, match="disk full"):
-        main(["label", str(seq_dir), "--budget", "0", "--out", str(out), "--no-progress"])
+        main(["label", str(seq_dir), "--budget", "0", "--out", str(out), "--no-progress",
+              "--answers", str(out / "answers.json")])  # fmt: skip
     assert {f.name: f.read_bytes() for f in out.iterdir()} == after
 
 
@@ -1047,3 +1051,20 @@ def test_label_job_budget_as_a_number_and_seq_dirs_as_a_list(seq_dir, tmp_path):
         check_label_job(str(seq_dir), tmp_path / "o")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no sequence folders"):
         check_label_job([], tmp_path / "o")
+
+
+def test_cli_label_never_writes_onto_its_inputs_and_reads_only_answer_objects(seq_dir, tmp_path,
+                                                                              capsys):  # fmt: skip
+    import shutil
+
+    seq = tmp_path / "gt"  # a sequence named gt: its labels would be gt/gt/gt.txt
+    shutil.copytree(seq_dir, seq)
+    gt = (seq / "gt" / "gt.txt").read_bytes()
+    assert main(["label", str(seq), "--budget", "5", "--out", str(seq / "gt"),
+                 "--no-progress"]) == 2  # fmt: skip
+    assert "gt.txt is an input of this run" in capsys.readouterr().err
+    assert (seq / "gt" / "gt.txt").read_bytes() == gt
+    (tmp_path / "list.json").write_text("[]")
+    assert main(["label", str(seq_dir), "--answers", str(tmp_path / "list.json"), "--out",
+                 str(tmp_path / "o"), "--no-progress"]) == 2  # fmt: skip
+    assert "top level is not a JSON object" in capsys.readouterr().err

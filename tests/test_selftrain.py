@@ -139,7 +139,7 @@ def test_cli_label_selftrain_trains_once(tmp_path, capsys):
     assert "self-trained weights written" in capsys.readouterr().err
     effort = json.loads((out / "effort.json").read_text())
     assert effort["settings"]["weights"] == str(out / "selftrained.pt")
-    assert main(args) == 0
+    assert main([*args, "--answers", str(out / "answers.json")]) == 0  # more budget on top
     assert "self-trained weights reused" in capsys.readouterr().err
     # what needs no model is checked before training: nothing trained, nothing written
     bad = tmp_path / "bad"

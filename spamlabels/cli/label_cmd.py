@@ -115,6 +115,10 @@ def add_parser(sub: Any) -> None:
                    help="answers.json of an earlier run on the same candidates: each answer "
                    "replayed from the level where it was given, never asked again; this run's "
                    "budget comes on top")  # fmt: skip
+    p.add_argument("--force", action="store_true",
+                   help="start afresh in an OUT_DIR that holds an earlier run's answers.json "
+                   "(its answers are replaced; without it, or --answers on that file, such an "
+                   "OUT_DIR is refused)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of random strategies")
     p.add_argument("--selftrain", action="store_true",
                    help="first fine-tune the weights on their own pseudo-labels of these "
@@ -152,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
         cut_iou=args.cut_iou, swap_margin=args.swap_margin, answers=args.answers,
-        device=args.device,
+        device=args.device, force=args.force,
     )  # fmt: skip
     caught: list[warnings.WarningMessage] = []
     try:

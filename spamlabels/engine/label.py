@@ -133,6 +133,9 @@ class LabelJob:
             of this run come on top).
         device: torch device of the network (``"cuda"``: the same decisions as on the CPU,
             ``tests/test_device.py``).
+        force: start afresh in an output folder that holds an earlier run's answers.json
+            (without it, and unless ``answers`` is that file, such a folder is refused: the
+            answers paid for would be lost).
     """
 
     budget: str | int = "3.3%"
@@ -152,6 +155,7 @@ class LabelJob:
     swap_margin: float | None = None
     answers: str | Path | None = None
     device: str = "cpu"
+    force: bool = False
 
 
 @dataclass
@@ -223,6 +227,8 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
     path = Path(path)
     try:
         doc = json.loads(path.read_text())
+        if not isinstance(doc, dict):
+            raise ValueError("its top level is not a JSON object")
         if doc.get("format", 1) != 1:
             raise ValueError(f"format {doc.get('format')!r}, this version reads format 1")
         entries = dict(doc["sequences"])
@@ -476,10 +482,13 @@ class PreparedLabelJob:
     others: dict[str, Any]
 
 
-def _check_out_dir(out: Path, names: Sequence[str]) -> None:
+def _check_out_dir(out: Path, names: Sequence[str], inputs: Sequence[Path] = (),
+                   answers: str | Path | None = None, force: bool = False) -> None:  # fmt: skip
     """Raise :class:`ValueError` if ``out`` cannot become the output folder of sequences
-    ``names`` (a file, under a folder this process cannot write to, or holding a folder
-    where an output goes), before any work is done."""
+    ``names`` (a file, under a folder this process cannot write to, holding a folder where
+    an output goes, an output that is one of the ``inputs`` files, or an ``answers.json`` of
+    an earlier run that ``answers`` does not build on: its paid answers would be lost),
+    before any work is done."""
     try:
         if out.exists() and not out.is_dir():
             raise ValueError(f"--out {out}: exists and is not a folder")
@@ -494,6 +503,16 @@ def _check_out_dir(out: Path, names: Sequence[str]) -> None:
     for f in [*outputs, "effort.json", "answers.json", "questions.csv", "report.md"]:
         if (out / f).is_dir():  # a folder holds an output's name: it cannot be written
             raise ValueError(f"--out {out}: {f} is a folder")
+        if (out / f).is_file() and any(p.is_file() and os.path.samefile(out / f, p)
+                                       for p in inputs):  # fmt: skip
+            raise ValueError(f"--out {out}: {f} is an input of this run and would be "
+                             "overwritten")  # fmt: skip
+    held = out / "answers.json"
+    if held.is_file() and not force and not (answers is not None and Path(answers).is_file()
+                                             and os.path.samefile(held, answers)):  # fmt: skip
+        raise ValueError(f"--out {out}: holds the answers.json of an earlier run; build on it "
+                         f"with --answers {held}, replace it with --force, or write to "
+                         "another folder")  # fmt: skip
 
 
 def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
@@ -533,7 +552,8 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     for i, r in enumerate(real):
         if real.index(r) != i:  # the same folder under another path (a link, "x/..")
             raise DataFormatError(seq_dirs[i], f"the same folder as {seq_dirs[real.index(r)]}")
-    _check_out_dir(Path(out_dir), names)
+    reads = [p for q in seqs for p in (q.det_path, q.gt_path, q.root / "seqinfo.ini")]
+    _check_out_dir(Path(out_dir), names, reads, job.answers, job.force)
     inputs = load_label_inputs(seqs, job.half, job.min_conf)
     budget = job.budget
     if not isinstance(budget, str):  # clicks given as a number
