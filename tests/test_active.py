@@ -1068,3 +1068,18 @@ def test_cli_label_never_writes_onto_its_inputs_and_reads_only_answer_objects(se
     assert main(["label", str(seq_dir), "--answers", str(tmp_path / "list.json"), "--out",
                  str(tmp_path / "o"), "--no-progress"]) == 2  # fmt: skip
     assert "top level is not a JSON object" in capsys.readouterr().err
+
+
+def test_cli_label_option_names_in_errors_and_answers_sequences_an_object(seq_dir, tmp_path,
+                                                                          capsys):  # fmt: skip
+    out = str(tmp_path / "o")
+    with pytest.raises(SystemExit):
+        main(["label", str(seq_dir), "--seed", "-3", "--out", out])
+    assert "--seed: must be >= 0" in capsys.readouterr().err
+    assert main(["label", str(seq_dir), "--selftrain", "--selftrain-iterations", "0", "--out",
+                 out, "--no-progress"]) == 2  # fmt: skip
+    assert "--selftrain-iterations must be >= 1" in capsys.readouterr().err
+    (tmp_path / "a.json").write_text(json.dumps({"format": 1, "sequences": []}))
+    assert main(["label", str(seq_dir), "--answers", str(tmp_path / "a.json"), "--out", out,
+                 "--no-progress"]) == 2  # fmt: skip
+    assert "'sequences' is not a JSON object" in capsys.readouterr().err

@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
     from spamlabels.cli.track_cmd import (
         finite_float,
         nonnegative_float,
+        nonnegative_int,
         swap_margin,
         torch_device,
         unit_float,
@@ -119,7 +120,7 @@ def add_parser(sub: Any) -> None:
                    help="start afresh in an OUT_DIR that holds an earlier run's answers.json "
                    "(its answers are replaced; without it, or --answers on that file, such an "
                    "OUT_DIR is refused)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, help="seed of random strategies")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of random strategies")
     p.add_argument("--selftrain", action="store_true",
                    help="first fine-tune the weights on their own pseudo-labels of these "
                    "sequences (spam selftrain: no labels, no questions), written to "

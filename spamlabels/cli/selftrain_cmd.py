@@ -29,8 +29,13 @@ def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float
     def get(name: str) -> Any:
         return getattr(args, (prefix + name).replace("-", "_"))
 
-    return SelfTrainConfig(rounds=get("rounds"), iterations=get("iterations"),
-                           copies=get("copies"), seed=get("seed"), min_conf=min_conf)  # fmt: skip
+    try:
+        return SelfTrainConfig(rounds=get("rounds"), iterations=get("iterations"),
+                               copies=get("copies"), seed=get("seed"),
+                               min_conf=min_conf)  # fmt: skip
+    except ValueError as err:  # said as the option the user typed
+        name, _, rest = str(err).partition(" ")
+        raise ValueError(f"--{prefix}{name} {rest}") from None
 
 
 def add_parser(sub: Any) -> None:

@@ -231,6 +231,8 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
             raise ValueError("its top level is not a JSON object")
         if doc.get("format", 1) != 1:
             raise ValueError(f"format {doc.get('format')!r}, this version reads format 1")
+        if not isinstance(doc["sequences"], dict):
+            raise ValueError("'sequences' is not a JSON object")
         entries = dict(doc["sequences"])
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise DataFormatError(path, f"not an answers file of spam label ({err})") from None
@@ -390,7 +392,8 @@ def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
         outside = int(np.count_nonzero((x + w <= 1) | (y + h <= 1) | (x >= width + 1)
                                        | (y >= height + 1)))  # fmt: skip
         if outside:  # no ground-truth box can match them: only questions and false positives
-            warnings.warn(f"{seq.det_path}: {outside} candidate boxes lie entirely outside "
+            boxes = "box lies" if outside == 1 else "boxes lie"
+            warnings.warn(f"{seq.det_path}: {outside} candidate {boxes} entirely outside "
                           f"the {width}x{height} image of seqinfo.ini; they are labelled like "
                           "the others (check the image size or remove them)",
                           stacklevel=2)  # fmt: skip
