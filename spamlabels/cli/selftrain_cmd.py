@@ -71,13 +71,12 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Self-train; print a JSON summary; returns the exit code."""
     from spamlabels.engine import self_train
-    from spamlabels.engine.selftrain import round_path
+    from spamlabels.engine.selftrain import round_paths
     from spamlabels.io import discover_sequences
     from spamlabels.train import TrainingDiverged
 
-    rounds = max(args.rounds, 1)  # every weights file the rounds write
-    written = [args.out, *(round_path(args.out, r) for r in range(1, rounds))]
-    held = [p for p in written if p.exists()]
+    *earlier, _ = round_paths(args.out, max(args.rounds, 1))  # OUT is said first
+    held = [p for p in (args.out, *earlier) if p.exists()]
     if held and not args.force:
         print(f"spam selftrain: error: {held[0]} exists (use --force to overwrite)",
               file=sys.stderr)  # fmt: skip

@@ -202,7 +202,7 @@ def _checked(args: argparse.Namespace) -> tuple[HierarchyConfig, Any]:
     if args.init is not None and not args.init.is_file():
         raise ValueError(f"--init {args.init}: not a file")
     seqs = [] if synth else discover_sequences(args.source)  # folders of sequences too
-    reads = [args.init, *(p for q in seqs for p in (q.det_path, q.gt_path, q.root / "seqinfo.ini"))]
+    reads = [args.init, *(p for q in seqs for p in q.input_files)]
     check_output_file(args.out, reads)
     log_path = training_log(args.out)
     if not args.resume and (args.out.exists() or log_path.exists()) and not args.force:
@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"resuming from step {trainer.step}", file=sys.stderr)
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not args.resume or not args.out.is_file():  # a fresh run: its own log
+    if not resume:  # a fresh run: its own log
         log_path.unlink(missing_ok=True)
     try:
         history = trainer.fit(args.out, meta=meta, progress=not args.no_progress)

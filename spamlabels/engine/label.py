@@ -365,6 +365,36 @@ class LabelInputs:
                          for name, t in tracks.items()})  # fmt: skip
 
 
+def _candidates(seq: MOTSequence, half: Half, min_conf: float) -> Detections:
+    """The candidates of ``seq`` (``half``, confidence >= ``min_conf``), with a warning for
+    what would be labelled wrongly without a word: scores that are not probabilities, none
+    left above ``min_conf``, rows repeating another exactly, boxes outside the image."""
+    dets = seq.det(half)
+    warn_unless_probabilities(dets.score, seq.det_path)
+    if len(dets) and not (dets.score >= min_conf).any():
+        warnings.warn(f"{seq.det_path}: no candidate is at least {min_conf:g} confident "
+                      f"(the highest score is {dets.score.max():.3g}); nothing to label",
+                      stacklevel=2)  # fmt: skip
+    dets = dets[dets.score >= min_conf]
+    key = np.column_stack([dets.frame, dets.xywh])
+    repeats = len(key) - len(np.unique(key, axis=0)) if len(key) else 0
+    if repeats:  # a second box on one object: the model tracks it as a second object
+        warnings.warn(f"{seq.det_path}: {repeats} candidate rows repeat another row "
+                      "exactly (same frame and box); each is labelled as its own object "
+                      "(remove the copies)", stacklevel=2)  # fmt: skip
+    width, height = seq.info.im_width, seq.info.im_height
+    x, y, w, h = dets.xywh.T  # MOT pixels are 1-based: the image spans [1, W + 1)
+    outside = int(np.count_nonzero((x + w <= 1) | (y + h <= 1) | (x >= width + 1)
+                                   | (y >= height + 1)))  # fmt: skip
+    if outside:  # no ground-truth box can match them: only questions and false positives
+        boxes = "box lies" if outside == 1 else "boxes lie"
+        warnings.warn(f"{seq.det_path}: {outside} candidate {boxes} entirely outside "
+                      f"the {width}x{height} image of seqinfo.ini; they are labelled like "
+                      "the others (check the image size or remove them)",
+                      stacklevel=2)  # fmt: skip
+    return dets
+
+
 def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
                       min_conf: float = 0.1) -> LabelInputs:  # fmt: skip
     """Candidates (``det/det.txt`` of ``half``, confidence >= ``min_conf``) and ground truth
@@ -374,29 +404,7 @@ def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
         if not seq.has_gt:
             raise DataFormatError(seq.gt_path, "the oracle annotator needs ground truth "
                                                "(no gt/gt.txt)")  # fmt: skip
-        dets = seq.det(half)
-        warn_unless_probabilities(dets.score, seq.det_path)
-        if len(dets) and not (dets.score >= min_conf).any():
-            warnings.warn(f"{seq.det_path}: no candidate is at least {min_conf:g} confident "
-                          f"(the highest score is {dets.score.max():.3g}); nothing to label",
-                          stacklevel=2)  # fmt: skip
-        dets = dets[dets.score >= min_conf]
-        key = np.column_stack([dets.frame, dets.xywh])
-        repeats = len(key) - len(np.unique(key, axis=0)) if len(key) else 0
-        if repeats:  # a second box on one object: the model tracks it as a second object
-            warnings.warn(f"{seq.det_path}: {repeats} candidate rows repeat another row "
-                          "exactly (same frame and box); each is labelled as its own object "
-                          "(remove the copies)", stacklevel=2)  # fmt: skip
-        width, height = seq.info.im_width, seq.info.im_height
-        x, y, w, h = dets.xywh.T  # MOT pixels are 1-based: the image spans [1, W + 1)
-        outside = int(np.count_nonzero((x + w <= 1) | (y + h <= 1) | (x >= width + 1)
-                                       | (y >= height + 1)))  # fmt: skip
-        if outside:  # no ground-truth box can match them: only questions and false positives
-            boxes = "box lies" if outside == 1 else "boxes lie"
-            warnings.warn(f"{seq.det_path}: {outside} candidate {boxes} entirely outside "
-                          f"the {width}x{height} image of seqinfo.ini; they are labelled like "
-                          "the others (check the image size or remove them)",
-                          stacklevel=2)  # fmt: skip
+        dets = _candidates(seq, half, min_conf)
         n = seq.length(half)
         gt = seq.gt(half)
         out.truth[seq.name] = SequenceTruth.from_ground_truth(dets, gt)
@@ -555,7 +563,7 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     for i, r in enumerate(real):
         if real.index(r) != i:  # the same folder under another path (a link, "x/..")
             raise DataFormatError(seq_dirs[i], f"the same folder as {seq_dirs[real.index(r)]}")
-    reads = [p for q in seqs for p in (q.det_path, q.gt_path, q.root / "seqinfo.ini")]
+    reads = [p for q in seqs for p in q.input_files]
     _check_out_dir(Path(out_dir), names, reads, job.answers, job.force)
     inputs = load_label_inputs(seqs, job.half, job.min_conf)
     budget = job.budget

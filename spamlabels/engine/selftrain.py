@@ -142,9 +142,10 @@ def _sha1(path: Path) -> str | None:
     return h.hexdigest()
 
 
-def round_path(out: Path, r: int) -> Path:
-    """The weights file of round ``r`` before the last."""
-    return out.with_name(f"{out.stem}.round{r}{out.suffix}")
+def round_paths(out: Path, rounds: int) -> list[Path]:
+    """The weights file each of ``rounds`` rounds writes, in order: ``out`` for the last,
+    ``<stem>.round<r><suffix>`` beside it for the ones before."""
+    return [out.with_name(f"{out.stem}.round{r}{out.suffix}") for r in range(1, rounds)] + [out]
 
 
 def self_train(
@@ -188,9 +189,10 @@ def self_train(
     out = Path(out)
     teacher_path = Path(init) if init is not None else DEFAULT_WEIGHTS
     # the teacher may be replaced (fine-tuning in place); the sequences' files may not
-    reads = [p for s in seqs for p in (s.det_path, s.gt_path, s.root / "seqinfo.ini")]
-    for r in range(1, cfg.rounds + 1):  # before any work: each round's weights file
-        check_output_file(out if r == cfg.rounds else round_path(out, r), reads)
+    reads = [p for s in seqs for p in s.input_files]
+    targets = round_paths(out, cfg.rounds)
+    for target in targets:  # before any work: each round's weights file
+        check_output_file(target, reads)
     out.parent.mkdir(parents=True, exist_ok=True)
     request = {"kind": "selftrain", "init": str(teacher_path), "half": half,
                "sequences": [s.name for s in seqs], "config": asdict(cfg),
@@ -228,7 +230,7 @@ def self_train(
                                 min_conf=cfg.min_conf, lr=cfg.lr, seed=cfg.seed + r - 1,
                                 checkpoint_every=max(cfg.iterations // 4, 1),
                                 long_clip_every=cfg.long_clip_every)  # fmt: skip
-        target = out if r == cfg.rounds else round_path(out, r)
+        target = targets[r - 1]
         partial = target.with_name(target.name + ".partial")
         training_log(partial).unlink(missing_ok=True)  # an interrupted run's log
         meta = {"source": {**request, "round": r, "teacher": str(teacher_path)}}

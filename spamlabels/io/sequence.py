@@ -205,6 +205,12 @@ class MOTSequence:
     def has_gt(self) -> bool:
         return self.gt_path.is_file()
 
+    @property
+    def input_files(self) -> tuple[Path, Path, Path]:
+        """``seqinfo.ini``, ``det/det.txt`` and ``gt/gt.txt``: what commands read, and so what
+        no output may overwrite (:func:`~spamlabels.io.check_output_file`)."""
+        return self.root / "seqinfo.ini", self.det_path, self.gt_path
+
     def _half(self, table: T, half: Half) -> tuple[T, int]:
         """:func:`~spamlabels.core.take_half`; a sequence too short for ``half`` is a
         :class:`DataFormatError` naming its seqinfo.ini."""
