@@ -34,7 +34,7 @@ from spamlabels.active import (
     label_sequences,
     parse_budget,
 )
-from spamlabels.core import Tracks
+from spamlabels.core import SCORE_MAPS, Tracks
 from spamlabels.engine import LabelInputs, load_label_inputs
 from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint
@@ -176,8 +176,9 @@ def _table_from(paths: list[Path], plot: Path | None) -> None:
     """Print the table of earlier ``--out`` JSONs (rows pooled; the runs must share their
     set-up and must not repeat a (method, budget, run budget)) and draw ``plot``."""
     saved = [json.loads(p.read_text()) for p in paths]
-    setup = ("detector", "half", "min_conf", "full_cost", "fit_split")
-    if len({tuple(s.get(k) for k in setup) for s in saved}) > 1:
+    setup = ("detector", "half", "min_conf", "score_map", "full_cost", "fit_split")
+    old = {"score_map": "none"}  # files written before the option held raw scores
+    if len({tuple(s.get(k, old.get(k)) for k in setup) for s in saved}) > 1:
         raise SystemExit(f"--table-from: the runs differ in {', '.join(setup)}")
     rows = [r for s in saved for r in s["rows"]]
     keys = [(r["method"], r["budget"], r.get("run_budget")) for r in rows]
@@ -199,6 +200,12 @@ def main() -> None:
     ap.add_argument("--half", choices=("train", "val", "all"), default="val")
     ap.add_argument("--detector", default="YOLOX")
     ap.add_argument("--min-conf", type=float, default=0.1)
+    ap.add_argument(
+        "--score-map",
+        choices=SCORE_MAPS,
+        default="none",
+        help="detector scores to probabilities first (logistic: DPM's margins)",
+    )
     ap.add_argument("--budgets", nargs="+", default=["0", "1", "2", "3.3", "5", "10", "20"])
     ap.add_argument("--strategies", nargs="+",
                     default=["hierarchical", "random", "entbox", "entimg", "coreset",
@@ -229,7 +236,7 @@ def main() -> None:
         return
     torch.set_num_threads(args.threads)
     seqs = [MOTSequence.open(args.data / "train" / f"MOT17-{s}-{args.detector}") for s in SEQS]
-    inputs = load_label_inputs(seqs, args.half, args.min_conf)
+    inputs = load_label_inputs(seqs, args.half, args.min_conf, args.score_map)
     tasks, truth, gts, full = inputs.tasks, inputs.truth, inputs.gts, inputs.full_cost
     ensemble = None
     if "ensemble" in args.strategies:
@@ -281,6 +288,7 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"half": args.half, "detector": args.detector,
                                         "min_conf": args.min_conf, "full_cost": full,
+                                        "score_map": args.score_map,
                                         "fit_split": not args.no_fit_split,
                                         "rows": rows}, indent=1) + "\n")  # fmt: skip
     print(markdown(rows))

@@ -370,6 +370,48 @@ def test_cli_label_a_sequence_without_candidates(seq_dir, tmp_path, capsys):
     assert (out / "empty.txt").read_text() == ""
 
 
+def test_cli_label_score_map_logistic_labels_margins_as_their_probabilities(seq_dir, tmp_path,
+                                                                            capsys):  # fmt: skip
+    """Scores written as margins logit(p) and labelled with --score-map logistic give the
+    labels of the scores p (same candidates, same questions); the map is recorded, and an
+    answers file is not replayed on the scores as written."""
+    import shutil
+
+    from spamlabels.engine import LabelJob, check_label_job
+
+    probs = tmp_path / "probs" / seq_dir.name  # the same sequence name
+    margins = tmp_path / "margins" / seq_dir.name
+    rows = [line.split(",") for line in (seq_dir / "det" / "det.txt").read_text().splitlines()]
+    # distinct scores, the synthetic detector's order kept: no tie for a rounding to break
+    rank = np.argsort(np.argsort([float(r[6]) for r in rows], kind="stable"))
+    p = 0.05 + 0.9 * (rank + 0.5) / len(rows)
+    for folder, score in ((probs, p), (margins, np.log(p / (1 - p)))):
+        shutil.copytree(seq_dir, folder)
+        for row, s in zip(rows, score, strict=True):
+            row[6] = f"{s:.17g}"
+        (folder / "det" / "det.txt").write_text("\n".join(",".join(r) for r in rows) + "\n")
+    plain, mapped = tmp_path / "plain", tmp_path / "mapped"
+    args = ["--budget", "2%", "--no-progress"]
+    assert main(["label", str(probs), "--out", str(plain), *args]) == 0
+    capsys.readouterr()
+    assert main(["label", str(margins), "--out", str(mapped), "--score-map", "logistic",
+                 *args]) == 0  # fmt: skip
+    assert "not within 0-1" not in capsys.readouterr().err
+    name = seq_dir.name
+    assert (plain / f"{name}.txt").read_text() == (mapped / f"{name}.txt").read_text()
+    effort = {k: json.loads((d / "effort.json").read_text()) for k, d in (("p", plain),
+                                                                        ("m", mapped))}  # fmt: skip
+    assert effort["m"]["clicks"] == effort["p"]["clicks"] > 0
+    assert effort["m"]["settings"]["score_map"] == "logistic"
+    assert effort["p"]["settings"]["score_map"] == "none"
+    # the answers were given on the mapped scores: not replayed on the margins as written
+    assert main(["label", str(margins), "--out", str(tmp_path / "again"), "--answers",
+                 str(mapped / "answers.json"), *args]) == 2  # fmt: skip
+    assert "given on other candidate detections" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown score map 'minmax'"):
+        check_label_job([margins], tmp_path / "x", LabelJob(score_map="minmax"))
+
+
 def test_cli_label_edge_cases_found_by_probing(seq_dir, tmp_path, capsys, monkeypatch):
     import os
 

@@ -123,7 +123,31 @@ def test_scores_outside_0_1_are_one_warning_line(tmp_path, capsys):
     assert main(["track", str(seq), "--tracker", "bytetrack", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert f"spam track: warning: {seq / 'det' / 'det.txt'}: detector scores run from 2.5" in err
+    assert "--score-map logistic" in err  # the warning names the way out
     assert out.is_file() and len(out.read_text().splitlines()) == len(tracks)
+
+
+def test_track_score_map_logistic_reads_margins_as_their_probabilities(tmp_path, capsys):
+    """Margins logit(p) tracked with --score-map logistic give the tracks of the scores p,
+    without the warning about scores outside 0-1."""
+    import numpy as np
+
+    from spamlabels.core import Detections
+
+    seq, tracks = _seq(tmp_path)
+    p = np.linspace(0.05, 0.95, len(tracks))
+    outs = {}
+    for kind, score in (("prob", p), ("margin", np.log(p / (1 - p)))):
+        dets = Detections(frame=tracks.frame, xywh=tracks.xywh, score=score)
+        write_mot(seq / "det" / "det.txt", dets, "det")
+        outs[kind] = tmp_path / f"{kind}.txt"
+        extra = ["--score-map", "logistic"] if kind == "margin" else []
+        assert main(["track", str(seq), "--out", str(outs[kind]), "--no-progress", *extra]) == 0
+        assert "not within 0-1" not in capsys.readouterr().err
+    assert outs["prob"].read_text() == outs["margin"].read_text()
+    assert len(outs["prob"].read_text().splitlines()) > 0
+    with pytest.raises(SystemExit):  # only the measured maps are offered
+        main(["track", str(seq), "--out", str(tmp_path / "x.txt"), "--score-map", "minmax"])
 
 
 def _det_seq(tmp_path, name="S1"):

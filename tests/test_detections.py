@@ -127,3 +127,25 @@ def test_integer_index_out_of_range_and_silently_wrong_columns_are_refused():
     assert Tracks(frame=[1, 1], xywh=np.ones((2, 4)), id=big).id.tolist() == [2**53, 2**53 + 1]
     with pytest.raises(ValueError, match="int64 range"):
         Tracks(frame=[1], xywh=np.ones((1, 4)), id=np.array([2**64], dtype=object))
+
+
+def test_map_scores_logistic_none_and_refusals():
+    import warnings
+
+    from spamlabels.core import SCORE_MAPS, map_scores
+
+    assert SCORE_MAPS == ("none", "logistic")
+    margins = np.array([-0.5, 0.0, 2.0, -800.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # margins: no warning, and no overflow from exp(800)
+        p = map_scores(margins, "logistic")
+    np.testing.assert_allclose(p, [1 / (1 + np.exp(0.5)), 0.5, 1 / (1 + np.exp(-2.0)), 0.0])
+    same = map_scores(margins)  # "none": a copy, never the caller's array
+    np.testing.assert_array_equal(same, margins)
+    same[0] = 9.0
+    assert margins[0] == -0.5
+    with pytest.raises(ValueError, match=r"unknown score map 'minmax' \(available: none, logistic"):
+        map_scores(margins, "minmax")
+    # probabilities through the logistic would all land in 0.5-0.73: said, naming the source
+    with pytest.warns(UserWarning, match=r"det.txt: the scores are already within 0-1"):
+        map_scores(np.array([0.1, 0.9]), "logistic", "det.txt")

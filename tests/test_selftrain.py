@@ -57,6 +57,31 @@ def test_pseudo_labels_are_the_teachers_tracks(bare_dir):
     assert len(np.unique(pairs, axis=0)) == len(pairs)
 
 
+def test_pseudo_labels_of_margins_with_the_logistic_map(bare_dir, tmp_path):
+    """Scores written as margins logit(p), read with ``score_map="logistic"``, give the
+    pseudo-labels of the scores p; the recipe refuses an unknown map."""
+    rows = [line.split(",") for line in (bare_dir / "det" / "det.txt").read_text().splitlines()]
+    rank = np.argsort(np.argsort([float(r[6]) for r in rows], kind="stable"))
+    p = 0.05 + 0.9 * (rank + 0.5) / len(rows)  # distinct: no tie for a rounding to break
+    labels = []
+    for kind, score in (("none", p), ("logistic", np.log(p / (1 - p)))):
+        folder = tmp_path / kind / bare_dir.name
+        shutil.copytree(bare_dir, folder)
+        for row, s in zip(rows, score, strict=True):
+            row[6] = f"{s:.17g}"
+        (folder / "det" / "det.txt").write_text("\n".join(",".join(r) for r in rows) + "\n")
+        seq = MOTSequence.open(folder)
+        tracker = create_tracker("spam", image_size=(seq.info.im_width, seq.info.im_height))
+        labels.append(pseudo_labels(tracker, seq, min_conf=0.1, score_map=kind))
+    a, b = labels
+    np.testing.assert_array_equal(a.dets.xywh, b.dets.xywh)
+    np.testing.assert_allclose(a.dets.score, b.dets.score, atol=1e-12)
+    np.testing.assert_array_equal(a.gt_id, b.gt_id)
+    assert (a.gt_id >= 0).any()
+    with pytest.raises(ValueError, match="score_map must be one of none, logistic"):
+        SelfTrainConfig(score_map="minmax")
+
+
 def test_noisy_copy_drops_boxes_and_cuts_runs(bare_dir):
     seq = MOTSequence.open(bare_dir)
     tracker = create_tracker("spam", image_size=(seq.info.im_width, seq.info.im_height))
@@ -121,6 +146,11 @@ def test_cli_selftrain_then_track(bare_dir, tmp_path, capsys, no_gt):
     assert "exists" in capsys.readouterr().err
     assert main([*args, "--force", "--rounds", "0"]) == 2
     assert "rounds must be >= 1" in capsys.readouterr().err
+    assert read_checkpoint_meta(out)["source"]["config"]["score_map"] == "none"
+    # the score map is part of the recipe the weights record (warned: these are probabilities)
+    assert main([*args, "--force", "--score-map", "logistic"]) == 0
+    assert "already within 0-1" in capsys.readouterr().err
+    assert read_checkpoint_meta(out)["source"]["config"]["score_map"] == "logistic"
     tracks = tmp_path / "t.txt"
     assert main(["track", str(bare_dir), "--tracker", "spam", "--weights", str(out), "--out",
                  str(tracks), "--no-progress"]) == 0  # fmt: skip
@@ -139,6 +169,10 @@ def test_cli_label_selftrain_trains_once(tmp_path, capsys):
     assert "self-trained weights written" in capsys.readouterr().err
     effort = json.loads((out / "effort.json").read_text())
     assert effort["settings"]["weights"] == str(out / "selftrained.pt")
+    # the recipe the weights were self-trained with is recorded with the labels
+    source = effort["settings"]["weights_source"]
+    assert source["kind"] == "selftrain" and source["config"]["iterations"] == 2
+    assert source["config"]["copies"] == 0 and source["sequences"] == [seq.name]
     assert main([*args, "--answers", str(out / "answers.json")]) == 0  # more budget on top
     assert "self-trained weights reused" in capsys.readouterr().err
     # what needs no model is checked before training: nothing trained, nothing written
@@ -205,8 +239,60 @@ def test_selftrain_may_fine_tune_its_teacher_in_place_but_never_overwrite_data(b
     out = tmp_path / "two.pt"
     (tmp_path / "two.round1.pt").write_bytes(b"kept")
     assert main([*args, "--out", str(out), "--rounds", "2"]) == 2
-    assert "two.round1.pt exists (use --force" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "two.round1.pt exists (--resume continues it, --force starts afresh)" in err
     assert (tmp_path / "two.round1.pt").read_bytes() == b"kept" and not out.exists()
     seqinfo = bare_dir / "seqinfo.ini"
     assert main([*args, "--out", str(seqinfo), "--force"]) == 2
     assert "is an input of this command" in capsys.readouterr().err and seqinfo.read_text()
+
+
+def test_an_interrupted_selftrain_is_continued_by_resume(bare_dir, tmp_path, capsys, monkeypatch):
+    """Ctrl-C in a round keeps its last checkpoint (every quarter of the iterations); the same
+    command with --resume continues from it, and only from this command's own work."""
+    from spamlabels.train import Trainer
+
+    real_step = Trainer.train_step
+    calls: list[int] = []
+
+    def step(self, stop_at=None):
+        if stop_at is not None and self.step + 1 == stop_at:
+            raise KeyboardInterrupt
+        calls.append(self.step)
+        return real_step(self)
+
+    out = tmp_path / "st.pt"
+    partial = tmp_path / "st.pt.partial"
+    args = ["selftrain", str(bare_dir), "--out", str(out), "--iterations", "8", "--copies",
+            "0", "--no-progress"]  # fmt: skip
+    monkeypatch.setattr(Trainer, "train_step", lambda self: step(self, stop_at=7))
+    assert main(args) == 130  # interrupted in step 7: the checkpoint of step 6 is kept
+    err = capsys.readouterr().err
+    assert f"interrupted; the same command with --resume continues from {partial}" in err
+    assert partial.is_file() and not out.exists()
+    assert read_checkpoint_meta(partial)["step"] == 6
+    # without --resume or --force: refused, naming the checkpoint; both at once: refused
+    assert main(args) == 2
+    assert f"{partial} exists (--resume continues an interrupted run's" in capsys.readouterr().err
+    assert main([*args, "--resume", "--force"]) == 2
+    assert "give one" in capsys.readouterr().err
+    # another recipe does not continue it (nor replace it)
+    assert main([*args[:-1], "--seed", "1", "--resume", "--no-progress"]) == 2
+    assert "was self-trained with other settings" in capsys.readouterr().err
+    assert partial.is_file()
+    # --resume: the two steps left, then OUT, and the checkpoint is gone
+    calls.clear()
+    monkeypatch.setattr(Trainer, "train_step", lambda self: step(self))
+    assert main([*args, "--resume"]) == 0
+    assert calls == [6, 7]
+    assert out.is_file() and not partial.exists()
+    meta = read_checkpoint_meta(out)
+    assert meta["step"] == 8 and meta["source"]["round"] == 1
+    capsys.readouterr()
+    assert main([*args, "--resume"]) == 0  # finished: nothing to do
+    assert "already holds these weights: nothing to do" in capsys.readouterr().err
+    # an interruption before the first checkpoint leaves nothing to resume
+    monkeypatch.setattr(Trainer, "train_step", lambda self: step(self, stop_at=1))
+    assert main([*args, "--force"]) == 130
+    assert "before the first checkpoint (nothing to resume)" in capsys.readouterr().err
+    assert not partial.exists()

@@ -33,6 +33,7 @@ def add_parser(sub: Any) -> None:
     from spamlabels.active import STRATEGIES
     from spamlabels.cli.selftrain_cmd import add_selftrain_options
     from spamlabels.cli.track_cmd import (
+        add_score_map_option,
         finite_float,
         nonnegative_float,
         nonnegative_int,
@@ -72,6 +73,7 @@ def add_parser(sub: Any) -> None:
                    help="label one half of each sequence (MOT17 protocol)")  # fmt: skip
     p.add_argument("--min-conf", type=finite_float, default=0.1, metavar="CONF",
                    help="drop candidates below this detector confidence (default 0.1)")  # fmt: skip
+    add_score_map_option(p)
     p.add_argument("--weights", type=Path, metavar="W",
                    help="checkpoint (default: the shipped synthetic-only weights)")  # fmt: skip
     p.add_argument("--strategy", default="hierarchical", choices=sorted(STRATEGIES),
@@ -153,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     job = LabelJob(
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
+        score_map=args.score_map,
         weights=args.weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
         fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
@@ -164,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             if args.selftrain:  # everything that needs no model is checked before training
-                config = selftrain_config(args, prefix="selftrain-", min_conf=args.min_conf)
+                config = selftrain_config(
+                    args, prefix="selftrain-", min_conf=args.min_conf, score_map=args.score_map
+                )
                 check_label_job(args.seqs, args.out, job)
                 seqs = [MOTSequence.open(p) for p in args.seqs]
                 st = self_train(seqs, args.out / "selftrained.pt", half=args.half,

@@ -22,7 +22,8 @@ def add_selftrain_options(p: argparse.ArgumentParser, prefix: str = "") -> None:
     p.add_argument(f"--{prefix}seed", type=int, default=0, help="seed of the noise and sampling")
 
 
-def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float = 0.1) -> Any:
+def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float = 0.1,
+                     score_map: str = "none") -> Any:  # fmt: skip
     """Build the :class:`~spamlabels.engine.SelfTrainConfig` of the options above."""
     from spamlabels.engine import SelfTrainConfig
 
@@ -32,7 +33,7 @@ def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float
     try:
         return SelfTrainConfig(rounds=get("rounds"), iterations=get("iterations"),
                                copies=get("copies"), seed=get("seed"),
-                               min_conf=min_conf)  # fmt: skip
+                               min_conf=min_conf, score_map=score_map)  # fmt: skip
     except ValueError as err:  # said as the option the user typed
         name, _, rest = str(err).partition(" ")
         raise ValueError(f"--{prefix}{name} {rest}") from None
@@ -40,7 +41,7 @@ def selftrain_config(args: argparse.Namespace, prefix: str = "", min_conf: float
 
 def add_parser(sub: Any) -> None:
     """Register ``spam selftrain``."""
-    from spamlabels.cli.track_cmd import finite_float
+    from spamlabels.cli.track_cmd import add_score_map_option, finite_float
 
     p = sub.add_parser(
         "selftrain",
@@ -61,8 +62,16 @@ def add_parser(sub: Any) -> None:
                    help="teacher and starting point (default: the shipped weights)")  # fmt: skip
     p.add_argument("--min-conf", type=finite_float, default=0.1, metavar="CONF",
                    help="candidate detections (default 0.1)")  # fmt: skip
+    add_score_map_option(p)
     add_selftrain_options(p)
-    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--force", action="store_true",
+                   help="start afresh over an existing OUT, its round files and an interrupted "
+                   "run's checkpoints")  # fmt: skip
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run of the same command: the rounds it "
+                   "finished are kept, the interrupted one goes on from its last checkpoint "
+                   "(OUT.partial or a round file's .partial; written every quarter of the "
+                   "iterations)")  # fmt: skip
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(run=run)
@@ -71,35 +80,69 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Self-train; print a JSON summary; returns the exit code."""
     from spamlabels.engine import self_train
-    from spamlabels.engine.selftrain import round_paths
+    from spamlabels.engine.selftrain import (
+        of_request,
+        partial_path,
+        round_paths,
+        selftrain_request,
+    )
     from spamlabels.io import discover_sequences
     from spamlabels.train import TrainingDiverged
 
-    *earlier, _ = round_paths(args.out, max(args.rounds, 1))  # OUT is said first
-    held = [p for p in (args.out, *earlier) if p.exists()]
-    if held and not args.force:
-        print(f"spam selftrain: error: {held[0]} exists (use --force to overwrite)",
+    if args.force and args.resume:
+        print("spam selftrain: error: --force starts afresh, --resume continues: give one",
               file=sys.stderr)  # fmt: skip
+        return 2
+    *earlier, _ = round_paths(args.out, max(args.rounds, 1))  # OUT is said first
+    files = [args.out, *earlier]
+    held = [p for f in files for p in (f, partial_path(f)) if p.exists()]
+    if held and not (args.force or args.resume):
+        what = "an interrupted run's checkpoint" if held[0].suffix == ".partial" else "it"
+        print(f"spam selftrain: error: {held[0]} exists (--resume continues {what}, --force "
+              "starts afresh)", file=sys.stderr)  # fmt: skip
         return 2
     if args.weights is not None and not args.weights.is_file():
         print(f"spam selftrain: error: --weights {args.weights}: no such file", file=sys.stderr)
         return 2
     try:
-        config = selftrain_config(args, min_conf=args.min_conf)
+        config = selftrain_config(args, min_conf=args.min_conf, score_map=args.score_map)
     except ValueError as err:
         print(f"spam selftrain: error: {err}", file=sys.stderr)
         return 2
     seqs = discover_sequences(list(args.seqs))
+    if args.resume:  # only this command's own work is continued, never another's replaced
+        request = selftrain_request(seqs, args.half, args.weights, config)
+        other = [p for p in held if not of_request(p, request)]
+        if other:
+            print(f"spam selftrain: error: --resume: {other[0]} was self-trained with other "
+                  "settings, sequences or det files; give the same, or --force to start "
+                  "afresh", file=sys.stderr)  # fmt: skip
+            return 2
+        if of_request(args.out, request):
+            print(f"{args.out} already holds these weights: nothing to do", file=sys.stderr)
+            return 0
     t0 = time.perf_counter()
     try:
         result = self_train(seqs, args.out, half=args.half, init=args.weights, config=config,
-                            progress=not args.no_progress, threads=args.threads)  # fmt: skip
+                            progress=not args.no_progress, threads=args.threads,
+                            reuse=args.resume)  # fmt: skip
     except ValueError as err:  # bad data (a DataFormatError names its file) or none to use
         print(f"spam selftrain: error: {err}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:  # the weights of that round are not written
         print(f"spam selftrain: error: {err}; {args.out} was not written", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        partial = [partial_path(f) for f in files if partial_path(f).exists()]
+        done = [f for f in earlier if f.exists()]
+        lead = "\n" if sys.stderr.isatty() else ""  # past a progress bar's unfinished line
+        if partial or done:
+            hint = ("; the same command with --resume continues from "
+                    f"{(partial or done)[0]}")  # fmt: skip
+        else:
+            hint = " before the first checkpoint (nothing to resume)"
+        print(f"{lead}spam selftrain: interrupted{hint}", file=sys.stderr)
+        return 130
     print(json.dumps(result.rounds, indent=1))
     print(f"weights written to {result.weights} in {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)  # fmt: skip

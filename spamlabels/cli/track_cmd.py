@@ -99,6 +99,16 @@ def torch_device(text: str) -> str:
     return text
 
 
+def add_score_map_option(p: argparse.ArgumentParser) -> None:
+    """``--score-map``, shared by ``spam track``, ``label`` and ``selftrain``."""
+    from spamlabels.core import SCORE_MAPS
+
+    p.add_argument("--score-map", choices=SCORE_MAPS, default="none",
+                   help="map the detector scores to probabilities before any threshold: "
+                   "logistic = 1 / (1 + exp(-s)), for margins or logits such as the MOT17 "
+                   "DPM files' (default none: the scores are probabilities)")  # fmt: skip
+
+
 def add_parser(sub: Any) -> None:
     """Register ``spam track``."""
     from spamlabels.track import available_trackers
@@ -138,6 +148,7 @@ def add_parser(sub: Any) -> None:
         "all 10 det.txt columns, then the embedding; matched to det rows by frame and box, "
         "and a warning says how many detections found none)",
     )
+    add_score_map_option(p)
     p.add_argument(
         "--min-conf",
         type=finite_float,
@@ -259,7 +270,9 @@ def run(args: argparse.Namespace) -> int:
     seq = MOTSequence.open(args.seq)
     check_output_file(args.out, [args.det or seq.det_path, seq.root / "seqinfo.ini", seq.gt_path,
                                  args.appearance, args.weights])  # fmt: skip
-    dets = seq.det(half=args.half, path=args.det, appearance=args.appearance)
+    dets = seq.det(
+        half=args.half, path=args.det, appearance=args.appearance, score_map=args.score_map
+    )
     warn_unless_probabilities(dets.score, args.det or seq.det_path)
     min_conf = (
         args.min_conf if args.min_conf is not None else (0.01 if args.tracker == "spam" else 0.1)

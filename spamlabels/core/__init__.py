@@ -16,13 +16,16 @@ from spamlabels.core.boxes import (
 from spamlabels.core.detections import Detections, Provenance, Tracks
 from spamlabels.core.errors import DataFormatError
 from spamlabels.core.matching import hungarian_iou, match_per_frame
+from spamlabels.core.scores import SCORE_MAPS, ScoreMap, map_scores
 from spamlabels.core.splits import Half, half_range, take_half
 
 __all__ = [
+    "SCORE_MAPS",
     "DataFormatError",
     "Detections",
     "Half",
     "Provenance",
+    "ScoreMap",
     "Tracks",
     "box_area",
     "box_giou",
@@ -32,6 +35,7 @@ __all__ = [
     "cxcywh_to_xyxy",
     "half_range",
     "hungarian_iou",
+    "map_scores",
     "match_per_frame",
     "take_half",
     "xyah_to_xyxy",

@@ -66,12 +66,13 @@ from spamlabels.active import (
     label_sequences,
     parse_budget,
 )
-from spamlabels.core import DataFormatError, Detections, Provenance, Tracks
+from spamlabels.core import SCORE_MAPS, DataFormatError, Detections, Provenance, Tracks
 from spamlabels.core.splits import Half
 from spamlabels.eval import EvalResult, evaluate
 from spamlabels.io import MOTSequence, atomic_write, write_mot
+from spamlabels.nn import read_checkpoint_meta
 from spamlabels.track import warn_unless_probabilities
-from spamlabels.track.spam import SpamTracker
+from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
 
 __all__ = [
     "PROVENANCE_NAMES",
@@ -104,6 +105,8 @@ class LabelJob:
         annotator: ``"oracle"`` (answers from each sequence's ``gt/gt.txt``).
         half: label one half of each sequence (MOT17 protocol) or ``"all"``.
         min_conf: candidate detections below this confidence are dropped first.
+        score_map: detector scores to probabilities before that
+            (:func:`spamlabels.core.map_scores`; ``"logistic"`` for margins such as DPM's).
         weights: model checkpoint (default: the shipped synthetic-only weights).
         strategy: selection strategy (:data:`spamlabels.active.STRATEGIES`).
         split: budget shares of (first levels, the three before the last three, last three).
@@ -142,6 +145,7 @@ class LabelJob:
     annotator: str = "oracle"
     half: Half = "all"
     min_conf: float = 0.1
+    score_map: str = "none"
     weights: str | Path | None = None
     strategy: str = "hierarchical"
     split: tuple[float, float, float] = DEFAULT_SPLIT  # type: ignore[assignment]
@@ -217,8 +221,8 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
 
     Raises:
         DataFormatError: unreadable file, a malformed entry, or answers given on other
-            candidate detections (another det file or other scores, ``--half`` or
-            ``--min-conf``).
+            candidate detections (another det file or other scores, ``--score-map``,
+            ``--half`` or ``--min-conf``).
 
     Warns:
         UserWarning: the file holds answers, but for none of ``tasks`` (nothing is replayed;
@@ -247,7 +251,7 @@ def load_answers(path: str | Path, tasks: Sequence[LabelTask]
         scores = entry.get("scores")  # files written before it was kept have none
         if entry.get("digest") != _digest(t.dets) or scores not in (None, _score_digest(t.dets)):
             msg = (f"answers for {t.name} were given on other candidate detections (det file, "
-                   "its scores, --half or --min-conf differ)")  # fmt: skip
+                   "its scores or --score-map, --half or --min-conf differ)")  # fmt: skip
             raise DataFormatError(path, msg)
         try:
             prior[t.name] = HumanKnowledge.from_dict(entry["knowledge"], t.dets)
@@ -365,11 +369,13 @@ class LabelInputs:
                          for name, t in tracks.items()})  # fmt: skip
 
 
-def _candidates(seq: MOTSequence, half: Half, min_conf: float) -> Detections:
-    """The candidates of ``seq`` (``half``, confidence >= ``min_conf``), with a warning for
+def _candidates(seq: MOTSequence, half: Half, min_conf: float, score_map: str = "none"
+                ) -> Detections:  # fmt: skip
+    """The candidates of ``seq`` (``half``, scores mapped by ``score_map``, confidence >=
+    ``min_conf``), with a warning for
     what would be labelled wrongly without a word: scores that are not probabilities, none
     left above ``min_conf``, rows repeating another exactly, boxes outside the image."""
-    dets = seq.det(half)
+    dets = seq.det(half, score_map=score_map)
     warn_unless_probabilities(dets.score, seq.det_path)
     if len(dets) and not (dets.score >= min_conf).any():
         warnings.warn(f"{seq.det_path}: no candidate is at least {min_conf:g} confident "
@@ -396,15 +402,16 @@ def _candidates(seq: MOTSequence, half: Half, min_conf: float) -> Detections:
 
 
 def load_label_inputs(seqs: Sequence[MOTSequence], half: Half = "all",
-                      min_conf: float = 0.1) -> LabelInputs:  # fmt: skip
-    """Candidates (``det/det.txt`` of ``half``, confidence >= ``min_conf``) and ground truth
-    of each sequence. Raises :class:`DataFormatError` for a sequence without ``gt/gt.txt``."""
+                      min_conf: float = 0.1, score_map: str = "none") -> LabelInputs:  # fmt: skip
+    """Candidates (``det/det.txt`` of ``half``, scores mapped by ``score_map``, confidence >=
+    ``min_conf``) and ground truth of each sequence. Raises :class:`DataFormatError` for a
+    sequence without ``gt/gt.txt``."""
     out = LabelInputs([], {}, {}, {})
     for seq in seqs:
         if not seq.has_gt:
             raise DataFormatError(seq.gt_path, "the oracle annotator needs ground truth "
                                                "(no gt/gt.txt)")  # fmt: skip
-        dets = _candidates(seq, half, min_conf)
+        dets = _candidates(seq, half, min_conf, score_map)
         n = seq.length(half)
         gt = seq.gt(half)
         out.truth[seq.name] = SequenceTruth.from_ground_truth(dets, gt)
@@ -445,13 +452,16 @@ def run_label_job(
     summary.effort["settings"] = {
         "budget": job.budget if isinstance(job.budget, str) else int(job.budget),
         "annotator": job.annotator, "half": job.half,
-        "min_conf": job.min_conf, "strategy": job.strategy, "split": list(job.split),
+        "min_conf": job.min_conf, "score_map": job.score_map, "strategy": job.strategy,
+        "split": [v / sum(job.split) for v in job.split],  # the shares used, summing to 1
         "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
         "smooth_seconds": tracker.config.smooth_seconds,
         "stitch_seconds": tracker.config.stitch_seconds,
         "cut_iou": tracker.config.cut_iou,
         "swap_margin": tracker.config.swap_margin,
         "weights": str(job.weights) if job.weights else "shipped",
+        # what the weights were trained from (a self-training run's recipe, sequences, teacher)
+        "weights_source": read_checkpoint_meta(job.weights or DEFAULT_WEIGHTS).get("source"),
         "answers": str(job.answers) if job.answers else None,
     }  # fmt: skip
     # ---- everything computed: write all files into a staging folder, then move them in
@@ -544,6 +554,9 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
         raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
     if not np.isfinite(job.min_conf):
         raise ValueError(f"min_conf must be a finite number, got {job.min_conf!r}")
+    if job.score_map not in SCORE_MAPS:
+        raise ValueError(f"unknown score map {job.score_map!r} (available: "
+                         f"{', '.join(SCORE_MAPS)})")  # fmt: skip
     if job.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {job.strategy!r} (available: {', '.join(STRATEGIES)})")
     check_split(job.split)
@@ -565,7 +578,7 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
             raise DataFormatError(seq_dirs[i], f"the same folder as {seq_dirs[real.index(r)]}")
     reads = [p for q in seqs for p in q.input_files]
     _check_out_dir(Path(out_dir), names, reads, job.answers, job.force)
-    inputs = load_label_inputs(seqs, job.half, job.min_conf)
+    inputs = load_label_inputs(seqs, job.half, job.min_conf, job.score_map)
     budget = job.budget
     if not isinstance(budget, str):  # clicks given as a number
         if isinstance(budget, bool) or not isinstance(budget, int | np.integer):

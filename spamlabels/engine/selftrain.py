@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from spamlabels.core import Half
+from spamlabels.core import SCORE_MAPS, DataFormatError, Half
 from spamlabels.graph import HierarchyConfig
 from spamlabels.io import MOTSequence, check_output_file
 from spamlabels.track import warn_unless_probabilities
@@ -48,6 +48,8 @@ class SelfTrainConfig:
     """Teacher -> student rounds; each student teaches the next round."""
     min_conf: float = 0.1
     """Candidate detections the teacher tracks and the student trains on."""
+    score_map: str = "none"
+    """Detector scores to probabilities first (:func:`spamlabels.core.map_scores`)."""
     iterations: int = 200
     """Optimiser steps per round."""
     copies: int = 3
@@ -77,6 +79,9 @@ class SelfTrainConfig:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         if self.seg_max < 5:
             raise ValueError(f"seg_max must be >= 5 frames, got {self.seg_max}")
+        if self.score_map not in SCORE_MAPS:
+            raise ValueError(f"score_map must be one of {', '.join(SCORE_MAPS)}, "
+                             f"got {self.score_map!r}")  # fmt: skip
 
 
 @dataclass
@@ -91,15 +96,22 @@ class SelfTrainResult:
 
 
 def pseudo_labels(
-    tracker: SpamTracker, seq: MOTSequence, half: Half = "all", min_conf: float = 0.1
+    tracker: SpamTracker,
+    seq: MOTSequence,
+    half: Half = "all",
+    min_conf: float = 0.1,
+    score_map: str = "none",
 ) -> TrainSequence:
     """Track one sequence (half) and turn the output into training labels.
+
+    The scores are mapped by ``score_map`` (:func:`spamlabels.core.map_scores`) before the
+    ``min_conf`` filter.
 
     Returns:
         A :class:`~spamlabels.train.TrainSequence` of the candidates (``conf >= min_conf``)
         whose ``gt_id`` is the pseudo track id (-1 = not in any output track).
     """
-    dets = seq.det(half)
+    dets = seq.det(half, score_map=score_map)
     warn_unless_probabilities(dets.score, seq.det_path)
     dets = dets[dets.score >= min_conf]
     n = seq.length(half)
@@ -148,6 +160,68 @@ def round_paths(out: Path, rounds: int) -> list[Path]:
     return [out.with_name(f"{out.stem}.round{r}{out.suffix}") for r in range(1, rounds)] + [out]
 
 
+def selftrain_request(seqs: Sequence[MOTSequence], half: Half = "all",
+                      init: str | Path | None = None, config: SelfTrainConfig | None = None
+                      ) -> dict[str, Any]:  # fmt: skip
+    """What :func:`self_train` records in its weights' metadata (``source``) to say what they
+    were trained from: the teacher, the sequences, the half and the recipe, with the SHA-1 of
+    the teacher's and the det files' bytes (edited files at the same paths train anew)."""
+    teacher = Path(init) if init is not None else DEFAULT_WEIGHTS
+    return {"kind": "selftrain", "init": str(teacher), "half": half,
+            "sequences": [s.name for s in seqs], "config": asdict(config or SelfTrainConfig()),
+            "init_sha1": _sha1(teacher),
+            "dets_sha1": [_sha1(s.det_path) for s in seqs]}  # fmt: skip
+
+
+def of_request(path: str | Path, request: dict[str, Any], round_: int | None = None) -> bool:
+    """Whether the weights file ``path`` (a round's, or its ``.partial`` checkpoint) was
+    self-trained for ``request`` (:func:`selftrain_request`), in round ``round_`` if given."""
+    from spamlabels.nn import read_checkpoint_meta
+
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        source = read_checkpoint_meta(path).get("source") or {}
+    except DataFormatError:  # not a checkpoint of ours: not of this request
+        return False
+    same = {k: source.get(k) for k in request} == request
+    return same and round_ in (None, source.get("round"))
+
+
+def partial_path(target: Path) -> Path:
+    """The checkpoint a round trains into before it becomes ``target``."""
+    return target.with_name(target.name + ".partial")
+
+
+def _fit_round(trainer: Trainer, target: Path, meta: dict[str, Any], resume: bool,
+               progress: bool) -> None:  # fmt: skip
+    """Train one round into ``target``'s ``.partial`` checkpoint (continued from it when
+    ``resume``), then move it and its log onto ``target``. An interrupted round keeps the
+    checkpoint; any other failure removes it."""
+    from spamlabels.nn import load_checkpoint, read_checkpoint_meta
+
+    partial = partial_path(target)
+    if resume:
+        trainer.model = load_checkpoint(partial)
+        trainer.__post_init__()  # a new optimiser over the loaded weights
+        trainer.step = int(read_checkpoint_meta(partial).get("step", 0))
+    else:
+        partial.unlink(missing_ok=True)
+        training_log(partial).unlink(missing_ok=True)  # an earlier run's log
+    try:
+        trainer.fit(partial, meta=meta, progress=progress)
+        os.replace(partial, target)
+    except KeyboardInterrupt:  # its checkpoint is kept: reuse / --resume continues it
+        raise
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    log = training_log(partial)
+    if log.exists():
+        os.replace(log, training_log(target))
+
+
 def self_train(
     seqs: Sequence[MOTSequence],
     out: str | Path,
@@ -161,9 +235,12 @@ def self_train(
     """Fine-tune ``init`` (default: the shipped synthetic-only weights) on its own
     pseudo-labels of ``seqs`` and write the student to ``out``.
 
-    Every round trains into ``<out>.partial`` (atomic checkpoints) and renames it at the end,
-    so ``out`` is never a half-trained model; with several rounds, the students of the rounds
-    before the last are kept as ``<out stem>.round<r><suffix>`` (to measure what a round adds).
+    Every round trains into ``<round file>.partial`` (atomic checkpoints every quarter of the
+    iterations) and renames it at the end, so ``out`` is never a half-trained model; with
+    several rounds, the students of the rounds before the last are kept as
+    ``<out stem>.round<r><suffix>`` (to measure what a round adds). An interrupted round
+    (``KeyboardInterrupt``) keeps its ``.partial`` checkpoint for ``reuse``; any other
+    failure removes it.
 
     Args:
         seqs: target sequences (``det/det.txt``; no ``gt/`` needed).
@@ -175,11 +252,15 @@ def self_train(
         threads: torch threads (0 = torch's default).
         reuse: when ``out`` exists and was self-trained from the same weights on the same
             sequences, half and recipe (its metadata says so), return it instead of training
-            again (e.g. a second ``spam label --selftrain`` with more budget).
+            again (e.g. a second ``spam label --selftrain`` with more budget). Likewise keep
+            the rounds an interrupted run of the same request finished, and continue its
+            interrupted round from its last checkpoint (``spam selftrain --resume``; the
+            optimiser and the clip sampling start afresh there, so the weights are not
+            bit-identical to an uninterrupted run's). Work of another request is replaced.
     """
     import torch
 
-    from spamlabels.nn import load_checkpoint, read_checkpoint_meta
+    from spamlabels.nn import load_checkpoint
 
     if not seqs:
         raise ValueError("no sequences to self-train on")
@@ -194,18 +275,23 @@ def self_train(
     for target in targets:  # before any work: each round's weights file
         check_output_file(target, reads)
     out.parent.mkdir(parents=True, exist_ok=True)
-    request = {"kind": "selftrain", "init": str(teacher_path), "half": half,
-               "sequences": [s.name for s in seqs], "config": asdict(cfg),
-               # the contents too: edited detections or weights at the same path train anew
-               "init_sha1": _sha1(teacher_path),
-               "dets_sha1": [_sha1(s.det_path) for s in seqs]}  # fmt: skip
+    request = selftrain_request(seqs, half, init, cfg)
     result = SelfTrainResult(out)
-    if reuse and out.is_file():
-        source = read_checkpoint_meta(out).get("source") or {}
-        if {k: source.get(k) for k in request} == request:
-            result.reused = True
-            return result
+
+    def same_request(path: Path, r: int | None = None) -> bool:
+        return of_request(path, request, r)
+
+    if reuse and same_request(out):
+        result.reused = True
+        return result
     for r in range(1, cfg.rounds + 1):
+        target = targets[r - 1]
+        partial = partial_path(target)
+        if reuse and same_request(target, r):  # a round an interrupted run finished
+            result.rounds.append({"round": r, "weights": str(target), "teacher": str(teacher_path),
+                                  "reused": True})  # fmt: skip
+            teacher_path = target
+            continue
         t0 = time.perf_counter()
         teacher = SpamTracker(teacher_path)  # loaded once per round
         rng = np.random.default_rng([cfg.seed, r])
@@ -213,7 +299,7 @@ def self_train(
         n_tracks = n_boxes = n_cands = 0
         for seq in seqs:
             teacher.image_size = (seq.info.im_width, seq.info.im_height)
-            base = pseudo_labels(teacher, seq, half, cfg.min_conf)
+            base = pseudo_labels(teacher, seq, half, cfg.min_conf, cfg.score_map)
             data.append(base)
             n_cands += len(base.dets)
             n_boxes += int((base.gt_id >= 0).sum())
@@ -230,21 +316,11 @@ def self_train(
                                 min_conf=cfg.min_conf, lr=cfg.lr, seed=cfg.seed + r - 1,
                                 checkpoint_every=max(cfg.iterations // 4, 1),
                                 long_clip_every=cfg.long_clip_every)  # fmt: skip
-        target = targets[r - 1]
-        partial = target.with_name(target.name + ".partial")
-        training_log(partial).unlink(missing_ok=True)  # an interrupted run's log
         meta = {"source": {**request, "round": r, "teacher": str(teacher_path)}}
         # the student is built as the teacher was trained (the tracker read it from the weights)
         hierarchy = HierarchyConfig(context_motion=bool(teacher.config.context_motion))
         trainer = Trainer(load_checkpoint(teacher_path), data, train_cfg, hierarchy)
-        try:
-            trainer.fit(partial, meta=meta, progress=progress)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
-        log = training_log(partial)
-        if log.exists():
-            os.replace(log, training_log(target))
+        _fit_round(trainer, target, meta, reuse and same_request(partial, r), progress)
         result.rounds.append({
             "round": r, "weights": str(target), "teacher": str(teacher_path),
             "candidates": n_cands, "pseudo_boxes": n_boxes, "pseudo_tracks": n_tracks,

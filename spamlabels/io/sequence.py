@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from spamlabels.core import DataFormatError, Detections, Half, Tracks, take_half
+from spamlabels.core import DataFormatError, Detections, Half, Tracks, map_scores, take_half
 from spamlabels.io._atomic import atomic_write
 from spamlabels.io.mot import read_det, read_gt
 
@@ -234,14 +234,20 @@ class MOTSequence:
         half: Half = "all",
         path: str | Path | None = None,
         appearance: str | Path | None = None,
+        score_map: str = "none",
     ) -> Detections:
         """Detections from ``det/det.txt`` (or ``path``), optionally restricted to one half.
+
+        ``score_map`` maps the scores to probabilities (:func:`spamlabels.core.map_scores`:
+        ``"logistic"`` for margins such as the MOT17 DPM files').
 
         With ``appearance`` (a deep_sort-style ``.npy`` of detections with re-ID embeddings,
         :mod:`spamlabels.io.appearance`), every row gets ``data["embedding"]`` ``(n, d)``
         from the row of that file with the same frame and box (NaN where none matches).
         """
         table = read_det(path or self.det_path, self.info.seq_length)
+        if score_map != "none":
+            table = table.replace(score=map_scores(table.score, score_map, path or self.det_path))
         if appearance is not None:
             from spamlabels.io.appearance import attach_embeddings, read_appearance
 

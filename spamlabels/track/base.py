@@ -163,8 +163,8 @@ def warn_unless_probabilities(scores: NDArray[np.float64], source: object) -> bo
     warnings.warn(f"{source}: detector scores run from {scores.min():.3g} to "
                   f"{scores.max():.3g}, not within 0-1; the confidence thresholds (--min-conf, "
                   "the tracker's keep / track thresholds) are probabilities, so map the "
-                  "scores to probabilities first (for margins like DPM's the logistic "
-                  "1 / (1 + exp(-s)); a min-max rescale does not make them probabilities)",
+                  "scores to probabilities first (--score-map logistic for margins like "
+                  "DPM's; a min-max rescale does not make them probabilities)",
                   stacklevel=2)  # fmt: skip
     return True
 
