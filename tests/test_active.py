@@ -290,6 +290,12 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     assert effort["fraction"] == pytest.approx(effort["clicks"] / effort["full_cost_clicks"])
     assert effort["per_sequence"][name]["clicks"] == effort["clicks"]
     assert sum(effort["per_level"].values()) == effort["clicks"]
+    # the links the annotator set, and how many of them the labels keep
+    must = json.loads((out / "answers.json").read_text())["sequences"][name]["knowledge"]["must"]
+    links = effort["links"]
+    assert links == effort["per_sequence"][name]["links"]
+    assert links["set"] == len({tuple(p) for p in must}) > 0
+    assert 0 <= links["contradicted"] <= links["not_held"] < links["set"]
     answers = effort["answers"]  # per kind of question, then per answer
     assert set(answers) <= {"node", "tracklet", "review"} and "tracklet" in answers
     assert sum(n for a in answers.values() for n in a.values()) == effort["questions"]
@@ -1125,3 +1131,21 @@ def test_cli_label_option_names_in_errors_and_answers_sequences_an_object(seq_di
     assert main(["label", str(seq_dir), "--answers", str(tmp_path / "a.json"), "--out", out,
                  "--no-progress"]) == 2  # fmt: skip
     assert "'sequences' is not a JSON object" in capsys.readouterr().err
+
+
+def test_links_held_counts_the_annotators_links_the_labels_do_not_keep():
+    from factories import make_dets, make_tracks
+
+    from spamlabels.active import LabelResult
+
+    dets = make_dets([1, 1, 2, 2, 3, 3], [[10.0 * (i % 2), 0.0, 5.0, 5.0] for i in range(6)])
+    k = HumanKnowledge.empty(dets)  # rows: frame 1 -> 0, 1; frame 2 -> 2, 3; frame 3 -> 4, 5
+    k.link([(0, 2), (2, 4), (1, 3), (1, 2), (3, 5)], level=1)  # 1 -> 2 clashes with 0 -> 2
+    # the labels: track 7 = rows 0, 2, 4; track 8 = rows 1, 3; row 5 left out
+    tracks = make_tracks([(1, 7, 0, 0, 5, 5), (2, 7, 0, 0, 5, 5), (3, 7, 0, 0, 5, 5),
+                          (1, 8, 10, 0, 5, 5), (2, 8, 10, 0, 5, 5)],
+                         data={"det_index": np.array([0, 2, 4, 1, 3])})  # fmt: skip
+    res = LabelResult({"s": tracks}, [], 0, {"s": k})
+    # not held: 1 -> 2 (other tracks; shares row 2 as a successor with 0 -> 2) and 3 -> 5
+    # (row 5 not in the labels)
+    assert res.links_held("s") == {"set": 5, "not_held": 2, "contradicted": 1}

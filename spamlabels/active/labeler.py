@@ -28,6 +28,7 @@ import copy
 import dataclasses
 import heapq
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -315,6 +316,27 @@ class LabelResult:
             k = q.level if key == "level" else q.sequence
             out[k] = out.get(k, 0) + q.clicks
         return out
+
+    def links_held(self, name: str) -> dict[str, int]:
+        """How the labels of sequence ``name`` keep the links the annotator set.
+
+        Returns:
+            ``set``: links set (pairs of consecutive boxes of one object, answers to tracklet
+            questions); ``not_held``: those whose two boxes are not both in one track of the
+            labels; ``contradicted``: of these, those that share a box with another link on
+            the same side (a box given two successors or two predecessors, e.g. the oracle's
+            answers on two tracklets that hold boxes of one person at the same time; the
+            hierarchy's rounding keeps one of them).
+        """
+        k, tracks = self.knowledge[name], self.tracks[name]
+        row = np.asarray(tracks.data["det_index"])
+        track = dict(zip(row[row >= 0].tolist(), tracks.id[row >= 0].tolist(), strict=True))
+        pairs = sorted(set(k.must))
+        first = Counter(a for a, _ in pairs)
+        second = Counter(b for _, b in pairs)
+        missed = [(a, b) for a, b in pairs if a not in track or track[a] != track.get(b)]
+        clash = sum(first[a] > 1 or second[b] > 1 for a, b in missed)
+        return {"set": len(pairs), "not_held": len(missed), "contradicted": clash}
 
 
 # ---------------------------------------------------------------------------- internals

@@ -18,7 +18,8 @@ pool over all sequences) and writes into ``OUT_DIR``:
   given with ``--answers``), ``full_cost_clicks``, ``fraction`` (all clicks over the full
   cost) over all sequences, the same per sequence, clicks per level, the answers per kind of
   question (``node``: accept / reject / refine; ``tracklet``: reject or ``link N``, N links set;
-  ``review``: keep / reject / extend / no-extension);
+  ``review``: keep / reject / extend / no-extension), the links set and those the labels do not
+  keep (:meth:`~spamlabels.active.LabelResult.links_held`), ``quality`` and ``settings``;
 * ``answers.json``: every answer so far (earlier runs' included), as facts about candidate
   rows, with a fingerprint of the candidates they were given on (``--answers`` reads it back:
   more budget later, or other weights, without asking anything twice);
@@ -189,15 +190,17 @@ def _effort(result: LabelResult, costs: dict[str, int], prior: dict[str, int]) -
         for q in qs:
             levels[str(q.level)] = levels.get(str(q.level), 0) + q.clicks
         per_seq[name] = {**block(sum(q.clicks for q in qs), cost, prior.get(name, 0)),
-                         "per_level": levels}  # fmt: skip
+                         "per_level": levels, "links": result.links_held(name)}  # fmt: skip
     per_level = {str(k): v for k, v in sorted(result.clicks_by("level").items())}
     kinds: dict[str, dict[str, int]] = {}  # question kind -> answer -> count
     for (kind, answer), n in sorted(Counter((q.kind, q.answer) for q in result.queries).items()):
         kinds.setdefault(kind, {})[answer] = n
     before = sum(prior.get(name, 0) for name in costs)
+    links = {key: sum(s["links"][key] for s in per_seq.values())
+             for key in ("set", "not_held", "contradicted")}  # fmt: skip
     return {**block(result.clicks, full, before), "budget_clicks": result.budget,
             "per_level": per_level, "per_sequence": per_seq, "questions": len(result.queries),
-            "answers": kinds}  # fmt: skip
+            "answers": kinds, "links": links}  # fmt: skip
 
 
 def _digest(dets: Detections) -> str:
@@ -339,6 +342,12 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         f"Clicks per level (0 = GNN_node; one past the last edge level = the review "
         f"of whole final tracks): {per_level}",
     ]
+    links = e["links"]
+    if links["not_held"]:  # answers the labels do not show: worth a look in the app
+        lines += ["", f"Links set by the annotator: {links['set']}; the labels keep all but "
+                      f"{links['not_held']} ({links['contradicted']} of them share a box with "
+                      "another link on the same side, e.g. two tracklets of one person at the "
+                      "same time linked to one box: one of the two is kept)."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
