@@ -140,6 +140,7 @@ def test_map_scores_logistic_none_and_refusals():
         warnings.simplefilter("error")  # margins: no warning, and no overflow from exp(800)
         p = map_scores(margins, "logistic")
     np.testing.assert_allclose(p, [1 / (1 + np.exp(0.5)), 0.5, 1 / (1 + np.exp(-2.0)), 0.0])
+    assert float(map_scores(3.0, "logistic")) == pytest.approx(1 / (1 + np.exp(-3.0)))  # a scalar
     same = map_scores(margins)  # "none": a copy, never the caller's array
     np.testing.assert_array_equal(same, margins)
     same[0] = 9.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -15,8 +16,10 @@ from spamlabels.io import MOTSequence
 from spamlabels.nn import load_checkpoint, read_checkpoint_meta
 from spamlabels.track import create_tracker
 from spamlabels.track.spam import DEFAULT_WEIGHTS
+from spamlabels.train import Trainer
 
 TINY = SelfTrainConfig(iterations=2, copies=1, clip_length=16)
+_TRAIN_STEP = Trainer.train_step  # unpatched, for tests that patch it more than once
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +281,7 @@ def test_an_interrupted_selftrain_is_continued_by_resume(bare_dir, tmp_path, cap
     assert "give one" in capsys.readouterr().err
     # another recipe does not continue it (nor replace it)
     assert main([*args[:-1], "--seed", "1", "--resume", "--no-progress"]) == 2
-    assert "was self-trained with other settings" in capsys.readouterr().err
+    assert "st.pt.partial differs in --seed; give the same" in capsys.readouterr().err
     assert partial.is_file()
     # --resume: the two steps left, then OUT, and the checkpoint is gone
     calls.clear()
@@ -296,3 +299,106 @@ def test_an_interrupted_selftrain_is_continued_by_resume(bare_dir, tmp_path, cap
     assert main([*args, "--force"]) == 130
     assert "before the first checkpoint (nothing to resume)" in capsys.readouterr().err
     assert not partial.exists()
+
+
+def test_an_interrupted_label_selftrain_continues_its_training(bare_dir, tmp_path, capsys,
+                                                               monkeypatch):  # fmt: skip
+    from spamlabels.train import Trainer
+
+    seq = tmp_path / "seq"
+    shutil.copytree(bare_dir, seq)
+    (seq / "gt").mkdir()
+    (seq / "gt" / "gt.txt").write_text("1,1,10,10,20,40,1,1,1\n")
+    out = tmp_path / "lab"
+    args = ["label", str(seq), "--budget", "0", "--selftrain", "--selftrain-iterations", "8",
+            "--selftrain-copies", "0", "--out", str(out), "--no-progress"]  # fmt: skip
+    real_step = Trainer.train_step
+    calls: list[int] = []
+
+    def step(self, stop_at=None):
+        if self.step + 1 == stop_at:
+            raise KeyboardInterrupt
+        calls.append(self.step)
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "train_step", lambda self: step(self, 7))
+    assert main(args) == 130
+    assert "interrupted while self-training; the same command continues" in capsys.readouterr().err
+    assert (out / "selftrained.pt.partial").is_file() and not (out / "selftrained.pt").exists()
+    calls.clear()
+    monkeypatch.setattr(Trainer, "train_step", lambda self: step(self))
+    assert main(args) == 0  # the same command continues from the checkpoint of step 6
+    assert calls == [6, 7]
+    assert (out / "selftrained.pt").is_file() and not (out / "selftrained.pt.partial").exists()
+    assert (out / f"{seq.name}.txt").is_file()
+
+
+def _interrupting(monkeypatch, stop_at=None, calls=None):
+    """Make every training step count itself in ``calls`` and raise KeyboardInterrupt
+    (Ctrl-C) when step ``stop_at`` begins."""
+    from spamlabels.train import Trainer
+
+    real_step = _TRAIN_STEP
+
+    def step(self):
+        if self.step + 1 == stop_at:
+            raise KeyboardInterrupt
+        if calls is not None:
+            calls.append(self.step)
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "train_step", step)
+
+
+def test_resume_continues_in_place_fine_tuning_and_keeps_logs_and_fingerprints_right(
+    bare_dir, tmp_path, capsys, monkeypatch
+):
+    """Probed: an interrupted in-place fine-tuning (the teacher is OUT) and a --force run over
+    an older OUT are continued; --force drops every older checkpoint; the log has each step
+    once; an edited seqinfo.ini is not continued; failures leave no log behind."""
+    seq = tmp_path / "seq"
+    shutil.copytree(bare_dir, seq)
+    w = tmp_path / "W.pt"
+    shutil.copy(DEFAULT_WEIGHTS, w)
+    args = ["selftrain", str(seq), "--weights", str(w), "--out", str(w), "--iterations", "8",
+            "--copies", "0", "--no-progress"]  # fmt: skip
+    # a checkpoint of round 2 left by another command: --force starts afresh without it
+    stale = tmp_path / "W.pt.partial"
+    shutil.copy(DEFAULT_WEIGHTS, stale)
+    _interrupting(monkeypatch, stop_at=7)  # in step 7 of 8 of round 1
+    assert main([*args, "--rounds", "2", "--force"]) == 130
+    assert f"--resume continues from {tmp_path / 'W.round1.pt.partial'}" in capsys.readouterr().err
+    assert not stale.exists()
+    calls: list[int] = []
+    _interrupting(monkeypatch, calls=calls)
+    relative = os.path.relpath(w)  # the same teacher, spelled another way
+    assert main([*args[:2], "--weights", relative, *args[4:], "--rounds", "2", "--resume"]) == 0
+    assert calls == [6, 7, *range(8)]  # the rest of round 1, then round 2
+    log = (tmp_path / "W.round1.pt.log.jsonl").read_text().splitlines()
+    steps = [json.loads(x)["step"] for x in log]
+    assert steps == sorted(set(steps)) and steps[-1] == 8
+    assert read_checkpoint_meta(w)["source"]["round"] == 2
+    assert not list(tmp_path.glob("*.partial*"))
+    # an edited seqinfo.ini is not continued: it changes the pseudo-labels
+    out = tmp_path / "o.pt"
+    args2 = ["selftrain", str(seq), "--out", str(out), "--iterations", "8", "--copies", "0",
+             "--no-progress"]  # fmt: skip
+    _interrupting(monkeypatch, stop_at=7)
+    assert main(args2) == 130
+    info = seq / "seqinfo.ini"
+    info.write_text(info.read_text().replace("imWidth=1920", "imWidth=640"))
+    assert main([*args2, "--resume"]) == 2
+    assert "differs in the seqinfo.ini files" in capsys.readouterr().err
+
+    # a diverging round leaves neither its checkpoint nor its log
+    def nan_at_27(self):
+        stats = _TRAIN_STEP(self)
+        return {**stats, "loss": float("nan")} if self.step == 27 else stats
+
+    monkeypatch.setattr(Trainer, "train_step", nan_at_27)
+    assert main([*args2[:4], "--iterations", "40", *args2[6:], "--force"]) == 1
+    assert not list(tmp_path.glob("o.pt*"))
+    # a folder where a checkpoint goes is a one-line error before any work
+    (tmp_path / "o.pt.partial").mkdir()
+    assert main([*args2, "--force"]) == 2
+    assert "o.pt.partial" in capsys.readouterr().err

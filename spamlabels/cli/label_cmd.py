@@ -172,9 +172,17 @@ def run(args: argparse.Namespace) -> int:
                 )
                 check_label_job(args.seqs, args.out, job)
                 seqs = [MOTSequence.open(p) for p in args.seqs]
-                st = self_train(seqs, args.out / "selftrained.pt", half=args.half,
-                                init=args.weights, config=config,
-                                progress=not args.no_progress, reuse=True)  # fmt: skip
+                try:
+                    st = self_train(seqs, args.out / "selftrained.pt", half=args.half,
+                                    init=args.weights, config=config,
+                                    progress=not args.no_progress, reuse=True)  # fmt: skip
+                except KeyboardInterrupt:
+                    _say(caught)
+                    lead = "\n" if sys.stderr.isatty() else ""  # past a progress bar
+                    print(f"{lead}spam label: interrupted while self-training; the same "
+                          "command continues from its last checkpoint, if one was written",
+                          file=sys.stderr)  # fmt: skip
+                    return 130
                 job = replace(job, weights=st.weights)
                 verb = "reused" if st.reused else "written"
                 print(f"self-trained weights {verb}: {st.weights}", file=sys.stderr)

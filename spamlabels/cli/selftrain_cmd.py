@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from spamlabels.engine.selftrain import (
         of_request,
         partial_path,
+        request_differences,
         round_paths,
         selftrain_request,
     )
@@ -110,17 +111,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam selftrain: error: {err}", file=sys.stderr)
         return 2
     seqs = discover_sequences(list(args.seqs))
-    if args.resume:  # only this command's own work is continued, never another's replaced
+    if args.resume and held:  # only this command's own work is continued
         request = selftrain_request(seqs, args.half, args.weights, config)
-        other = [p for p in held if not of_request(p, request)]
-        if other:
-            print(f"spam selftrain: error: --resume: {other[0]} was self-trained with other "
-                  "settings, sequences or det files; give the same, or --force to start "
-                  "afresh", file=sys.stderr)  # fmt: skip
+        if not any(of_request(p, request) for p in held):
+            said = ", ".join(request_differences(held[0], request))
+            print(f"spam selftrain: error: --resume: nothing of this command to continue: "
+                  f"{held[0]} differs in {said}; give the same, or --force to start afresh",
+                  file=sys.stderr)  # fmt: skip
             return 2
-        if of_request(args.out, request):
-            print(f"{args.out} already holds these weights: nothing to do", file=sys.stderr)
-            return 0
     t0 = time.perf_counter()
     try:
         result = self_train(seqs, args.out, half=args.half, init=args.weights, config=config,
@@ -133,16 +131,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam selftrain: error: {err}; {args.out} was not written", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        partial = [partial_path(f) for f in files if partial_path(f).exists()]
-        done = [f for f in earlier if f.exists()]
+        request = selftrain_request(seqs, args.half, args.weights, config)
+        kept = [p for p in [*map(partial_path, files), *earlier] if of_request(p, request)]
         lead = "\n" if sys.stderr.isatty() else ""  # past a progress bar's unfinished line
-        if partial or done:
-            hint = ("; the same command with --resume continues from "
-                    f"{(partial or done)[0]}")  # fmt: skip
+        if kept:  # the newest: this run's checkpoint, or the last round it finished
+            newest = max(kept, key=lambda p: p.stat().st_mtime_ns)
+            hint = f"; the same command with --resume continues from {newest}"
         else:
             hint = " before the first checkpoint (nothing to resume)"
         print(f"{lead}spam selftrain: interrupted{hint}", file=sys.stderr)
         return 130
+    if result.reused:
+        print(f"{args.out} already holds these weights: nothing to do", file=sys.stderr)
+        return 0
     print(json.dumps(result.rounds, indent=1))
     print(f"weights written to {result.weights} in {time.perf_counter() - t0:.0f} s",
           file=sys.stderr)  # fmt: skip

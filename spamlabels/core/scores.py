@@ -50,7 +50,7 @@ def map_scores(scores: ArrayLike, how: str = "none", source: object = "scores"
     s = np.array(scores, np.float64)
     if how == "none":
         return s
-    if len(s) and s.min() >= 0.0 and s.max() <= 1.0:
+    if s.size and s.min() >= 0.0 and s.max() <= 1.0:
         warnings.warn(f"{source}: the scores are already within 0-1; their logistic puts "
                       "every one in 0.5-0.73 (leave them as they are unless they are margins "
                       "or logits)", stacklevel=2)  # fmt: skip

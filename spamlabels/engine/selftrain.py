@@ -19,6 +19,7 @@ sequence folder without ``gt/``. Several ``rounds`` make each student the next t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ import numpy as np
 
 from spamlabels.core import SCORE_MAPS, DataFormatError, Half
 from spamlabels.graph import HierarchyConfig
-from spamlabels.io import MOTSequence, check_output_file
+from spamlabels.io import MOTSequence, atomic_write, check_output_file
 from spamlabels.track import warn_unless_probabilities
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
 from spamlabels.train import TrainConfig, Trainer, TrainSequence
@@ -164,13 +165,45 @@ def selftrain_request(seqs: Sequence[MOTSequence], half: Half = "all",
                       init: str | Path | None = None, config: SelfTrainConfig | None = None
                       ) -> dict[str, Any]:  # fmt: skip
     """What :func:`self_train` records in its weights' metadata (``source``) to say what they
-    were trained from: the teacher, the sequences, the half and the recipe, with the SHA-1 of
-    the teacher's and the det files' bytes (edited files at the same paths train anew)."""
-    teacher = Path(init) if init is not None else DEFAULT_WEIGHTS
+    were trained from: the teacher (its resolved path), the sequences, the half and the
+    recipe, with the SHA-1 of the teacher's, the det files' and the seqinfo.ini files' bytes
+    (files edited at the same paths train anew)."""
+    teacher = (Path(init) if init is not None else DEFAULT_WEIGHTS).resolve()
     return {"kind": "selftrain", "init": str(teacher), "half": half,
             "sequences": [s.name for s in seqs], "config": asdict(config or SelfTrainConfig()),
             "init_sha1": _sha1(teacher),
-            "dets_sha1": [_sha1(s.det_path) for s in seqs]}  # fmt: skip
+            "dets_sha1": [_sha1(s.det_path) for s in seqs],
+            "info_sha1": [_sha1(s.root / "seqinfo.ini") for s in seqs]}  # fmt: skip
+
+
+_SAID = {"init": "--weights", "init_sha1": "the teacher's bytes", "half": "--half",
+         "sequences": "the sequences", "dets_sha1": "the det files",
+         "info_sha1": "the seqinfo.ini files", "config.min_conf": "--min-conf",
+         "config.score_map": "--score-map"}  # fmt: skip
+"""How :func:`request_differences` names a field of the request."""
+
+
+def request_differences(path: str | Path, request: dict[str, Any]) -> list[str]:
+    """What differs between ``request`` (:func:`selftrain_request`) and the one the weights
+    file ``path`` (a round's, or its ``.partial`` checkpoint) was self-trained for, as the
+    user would name it (``--seed``, ``the det files``; ``not a spamlabels checkpoint`` when
+    it cannot be read); ``[]`` when nothing does."""
+    from spamlabels.nn import read_checkpoint_meta
+
+    try:
+        source = read_checkpoint_meta(path).get("source") or {}
+    except DataFormatError:
+        return ["not a spamlabels checkpoint"]
+    if source.get("kind") != "selftrain":
+        return ["not self-trained weights"]
+    out = []
+    for key, want in request.items():
+        got = source.get(key)
+        if isinstance(want, dict) and isinstance(got, dict):
+            out += [f"config.{k}" for k in want if got.get(k) != want[k]]
+        elif got != want:
+            out.append(key)
+    return [_SAID.get(k, "--" + k.removeprefix("config.").replace("_", "-")) for k in out]
 
 
 def of_request(path: str | Path, request: dict[str, Any], round_: int | None = None) -> bool:
@@ -179,14 +212,9 @@ def of_request(path: str | Path, request: dict[str, Any], round_: int | None = N
     from spamlabels.nn import read_checkpoint_meta
 
     path = Path(path)
-    if not path.is_file():
+    if not path.is_file() or request_differences(path, request):
         return False
-    try:
-        source = read_checkpoint_meta(path).get("source") or {}
-    except DataFormatError:  # not a checkpoint of ours: not of this request
-        return False
-    same = {k: source.get(k) for k in request} == request
-    return same and round_ in (None, source.get("round"))
+    return round_ in (None, read_checkpoint_meta(path)["source"].get("round"))
 
 
 def partial_path(target: Path) -> Path:
@@ -194,32 +222,74 @@ def partial_path(target: Path) -> Path:
     return target.with_name(target.name + ".partial")
 
 
+def _step(line: str) -> float:
+    """The step of a training-log line (infinite for a line cut short by the interruption)."""
+    try:
+        return float(json.loads(line).get("step", 0))
+    except (ValueError, AttributeError):
+        return float("inf")
+
+
+def _discard(partial: Path) -> None:
+    """Remove a round's checkpoint and its training log."""
+    partial.unlink(missing_ok=True)
+    training_log(partial).unlink(missing_ok=True)
+
+
 def _fit_round(trainer: Trainer, target: Path, meta: dict[str, Any], resume: bool,
                progress: bool) -> None:  # fmt: skip
     """Train one round into ``target``'s ``.partial`` checkpoint (continued from it when
     ``resume``), then move it and its log onto ``target``. An interrupted round keeps the
-    checkpoint; any other failure removes it."""
+    checkpoint and its log; any other failure, or an interruption before the first
+    checkpoint, removes both."""
     from spamlabels.nn import load_checkpoint, read_checkpoint_meta
 
     partial = partial_path(target)
+    log = training_log(partial)
     if resume:
         trainer.model = load_checkpoint(partial)
         trainer.__post_init__()  # a new optimiser over the loaded weights
         trainer.step = int(read_checkpoint_meta(partial).get("step", 0))
+        if log.is_file():  # the lines past the checkpoint are trained again
+            lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+            keep = [x for x in lines if _step(x) <= trainer.step]
+            with atomic_write(log) as fh:
+                fh.write("".join(keep))
     else:
-        partial.unlink(missing_ok=True)
-        training_log(partial).unlink(missing_ok=True)  # an earlier run's log
+        _discard(partial)
     try:
         trainer.fit(partial, meta=meta, progress=progress)
         os.replace(partial, target)
-    except KeyboardInterrupt:  # its checkpoint is kept: reuse / --resume continues it
+    except KeyboardInterrupt:  # the checkpoint is kept: reuse / --resume continues it
+        if not partial.exists():
+            log.unlink(missing_ok=True)
         raise
     except BaseException:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise
-    log = training_log(partial)
     if log.exists():
         os.replace(log, training_log(target))
+
+
+def _round_data(
+    teacher: SpamTracker, seqs: Sequence[MOTSequence], half: Half, cfg: SelfTrainConfig, r: int
+) -> tuple[list[TrainSequence], tuple[int, int, int]]:
+    """Round ``r``'s training set: the teacher's pseudo-labels of every sequence and their
+    noisy copies; with the numbers of candidates, pseudo boxes and pseudo tracks."""
+    rng = np.random.default_rng([cfg.seed, r])
+    data: list[TrainSequence] = []
+    n_tracks = n_boxes = n_cands = 0
+    for seq in seqs:
+        teacher.image_size = (seq.info.im_width, seq.info.im_height)
+        base = pseudo_labels(teacher, seq, half, cfg.min_conf, cfg.score_map)
+        data.append(base)
+        n_cands += len(base.dets)
+        n_boxes += int((base.gt_id >= 0).sum())
+        n_tracks += len(np.unique(base.gt_id[base.gt_id >= 0]))
+        for c in range(cfg.copies):
+            data.append(noisy_copy(base, rng, cfg.det_drop, cfg.seg_p, cfg.seg_max,
+                                   f"{seq.name}-noisy{c}"))  # fmt: skip
+    return data, (n_cands, n_boxes, n_tracks)
 
 
 def self_train(
@@ -272,8 +342,9 @@ def self_train(
     # the teacher may be replaced (fine-tuning in place); the sequences' files may not
     reads = [p for s in seqs for p in s.input_files]
     targets = round_paths(out, cfg.rounds)
-    for target in targets:  # before any work: each round's weights file
-        check_output_file(target, reads)
+    for target in targets:  # before any work: each round's weights file and checkpoint
+        for path in (target, partial_path(target), training_log(partial_path(target))):
+            check_output_file(path, reads)
     out.parent.mkdir(parents=True, exist_ok=True)
     request = selftrain_request(seqs, half, init, cfg)
     result = SelfTrainResult(out)
@@ -282,8 +353,14 @@ def self_train(
         return of_request(path, request, r)
 
     if reuse and same_request(out):
+        for target in targets:  # checkpoints of this request are stale now
+            if same_request(partial_path(target)):
+                _discard(partial_path(target))
         result.reused = True
         return result
+    if not reuse:  # afresh: no checkpoint of an earlier run is left to be taken for this one's
+        for target in targets:
+            _discard(partial_path(target))
     for r in range(1, cfg.rounds + 1):
         target = targets[r - 1]
         partial = partial_path(target)
@@ -294,19 +371,7 @@ def self_train(
             continue
         t0 = time.perf_counter()
         teacher = SpamTracker(teacher_path)  # loaded once per round
-        rng = np.random.default_rng([cfg.seed, r])
-        data: list[TrainSequence] = []
-        n_tracks = n_boxes = n_cands = 0
-        for seq in seqs:
-            teacher.image_size = (seq.info.im_width, seq.info.im_height)
-            base = pseudo_labels(teacher, seq, half, cfg.min_conf, cfg.score_map)
-            data.append(base)
-            n_cands += len(base.dets)
-            n_boxes += int((base.gt_id >= 0).sum())
-            n_tracks += len(np.unique(base.gt_id[base.gt_id >= 0]))
-            for c in range(cfg.copies):
-                data.append(noisy_copy(base, rng, cfg.det_drop, cfg.seg_p, cfg.seg_max,
-                                       f"{seq.name}-noisy{c}"))  # fmt: skip
+        data, (n_cands, n_boxes, n_tracks) = _round_data(teacher, seqs, half, cfg, r)
         t_label = time.perf_counter() - t0
         if not n_cands:
             raise ValueError(f"no candidate detections (confidence >= {cfg.min_conf:g}) in "
