@@ -1149,3 +1149,5 @@ def test_links_held_counts_the_annotators_links_the_labels_do_not_keep():
     # not held: 1 -> 2 (other tracks; shares row 2 as a successor with 0 -> 2) and 3 -> 5
     # (row 5 not in the labels)
     assert res.links_held("s") == {"set": 5, "not_held": 2, "contradicted": 1}
+    k.reject(np.array([5]), level=3)  # a box rejected since: its link is no answer to keep
+    assert res.links_held("s") == {"set": 5, "not_held": 1, "contradicted": 1}

@@ -402,3 +402,79 @@ def test_resume_continues_in_place_fine_tuning_and_keeps_logs_and_fingerprints_r
     (tmp_path / "o.pt.partial").mkdir()
     assert main([*args2, "--force"]) == 2
     assert "o.pt.partial" in capsys.readouterr().err
+
+
+def test_resume_never_replaces_later_work_nor_loses_its_checkpoint(bare_dir, tmp_path, capsys,
+                                                                   monkeypatch):  # fmt: skip
+    """Reviewed: --resume refuses work another command wrote after its last checkpoint; a
+    resumed round that fails keeps the checkpoint an earlier run saved; a checkpoint may not
+    be the teacher of a run that would remove it; what differs is said as the user knows it."""
+    from spamlabels.engine.selftrain import request_differences, selftrain_request
+    from spamlabels.nn import save_checkpoint
+
+    out = tmp_path / "st.pt"
+    args = ["selftrain", str(bare_dir), "--out", str(out), "--iterations", "8", "--copies",
+            "0", "--no-progress"]  # fmt: skip
+    ckpt = tmp_path / "st.round1.pt.partial"
+    _interrupting(monkeypatch, stop_at=7)  # command A: round 1 of 2, interrupted
+    assert main([*args, "--rounds", "2"]) == 130
+    assert ckpt.is_file()
+    _interrupting(monkeypatch)  # command B, another seed, writes OUT since
+    assert main([*args, "--seed", "1", "--force"]) == 0
+    capsys.readouterr()
+    b_weights = out.read_bytes()
+    assert main([*args, "--rounds", "2", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} was written by another command after this one's last checkpoint" in err
+    assert out.read_bytes() == b_weights and ckpt.is_file()
+    # a resumed round that fails (a full disk) keeps the checkpoint it started from
+    out.unlink()
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("spamlabels.nn.save_checkpoint", full_disk)
+    assert main([*args, "--rounds", "2", "--resume"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert read_checkpoint_meta(ckpt)["step"] == 6
+    monkeypatch.setattr("spamlabels.nn.save_checkpoint", save_checkpoint)
+    # the checkpoint as the teacher of a run that would remove it: refused, and kept
+    assert main([*args, "--weights", str(ckpt), "--rounds", "2", "--force"]) == 2
+    assert "is an input of this command" in capsys.readouterr().err and ckpt.is_file()
+    # what differs, in the user's words; weights of an older version say so
+    seq = MOTSequence.open(bare_dir)
+    request = selftrain_request([seq], "all", None, SelfTrainConfig(iterations=8, copies=0,
+                                                                     rounds=2))  # fmt: skip
+    assert request_differences(ckpt, request) == []
+    other = selftrain_request(
+        [seq], "all", None, SelfTrainConfig(iterations=8, copies=0, rounds=2, seed=3, lr=1e-3)
+    )
+    assert request_differences(ckpt, other) == ["the recipe's lr", "--seed"]
+    meta = read_checkpoint_meta(ckpt)
+    del meta["source"]["info_sha1"]
+    old = tmp_path / "old.pt"
+    save_checkpoint(old, load_checkpoint(ckpt), meta=meta)
+    assert request_differences(old, request) == [
+        "an older version's record (without the seqinfo.ini files)"
+    ]
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    assert request_differences(tmp_path / "junk.pt", request) == ["not a spamlabels checkpoint"]
+
+
+def test_a_resumed_round_keeps_each_log_line_once(bare_dir, tmp_path, monkeypatch):
+    """The log lines written after the checkpoint are trained again, so they are dropped:
+    checkpoints every 15 steps, log lines every 25; interrupted in step 52 (checkpoint 45,
+    lines 25 and 50), the resumed log reads 25, 50, 60."""
+    cfg = SelfTrainConfig(iterations=60, copies=0, clip_length=16)
+    seqs = [MOTSequence.open(bare_dir)]
+    out = tmp_path / "st.pt"
+    _interrupting(monkeypatch, stop_at=52)
+    with pytest.raises(KeyboardInterrupt):
+        self_train(seqs, out, config=cfg, progress=False)
+    log = tmp_path / "st.pt.partial.log.jsonl"
+    assert [json.loads(x)["step"] for x in log.read_text().splitlines()] == [25, 50]
+    assert read_checkpoint_meta(tmp_path / "st.pt.partial")["step"] == 45
+    _interrupting(monkeypatch)
+    self_train(seqs, out, config=cfg, progress=False, reuse=True)
+    steps = [json.loads(x)["step"] for x in (tmp_path / "st.pt.log.jsonl").read_text().splitlines()]
+    assert steps == [25, 50, 60]

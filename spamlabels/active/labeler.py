@@ -321,12 +321,13 @@ class LabelResult:
         """How the labels of sequence ``name`` keep the links the annotator set.
 
         Returns:
-            ``set``: links set (pairs of consecutive boxes of one object, answers to tracklet
-            questions); ``not_held``: those whose two boxes are not both in one track of the
-            labels; ``contradicted``: of these, those that share a box with another link on
-            the same side (a box given two successors or two predecessors, e.g. the oracle's
-            answers on two tracklets that hold boxes of one person at the same time; the
-            hierarchy's rounding keeps one of them).
+            ``set``: links set (pairs of consecutive boxes of one object: answers to tracklet
+            questions, and the chains a review added to a track's end); ``not_held``: those
+            whose two boxes are not both in one track of the labels, neither box rejected
+            by the annotator since; ``contradicted``: of these, those that share a box with
+            another link on the same side (a box given two successors or two predecessors,
+            e.g. the oracle's answers on two tracklets that hold boxes of one person at the
+            same time; the hierarchy's rounding keeps one).
         """
         k, tracks = self.knowledge[name], self.tracks[name]
         row = np.asarray(tracks.data["det_index"])
@@ -334,7 +335,8 @@ class LabelResult:
         pairs = sorted(set(k.must))
         first = Counter(a for a, _ in pairs)
         second = Counter(b for _, b in pairs)
-        missed = [(a, b) for a, b in pairs if a not in track or track[a] != track.get(b)]
+        kept = [(a, b) for a, b in pairs if not (k.rejected[a] or k.rejected[b])]
+        missed = [(a, b) for a, b in kept if a not in track or track[a] != track.get(b)]
         clash = sum(first[a] > 1 or second[b] > 1 for a, b in missed)
         return {"set": len(pairs), "not_held": len(missed), "contradicted": clash}
 

@@ -113,11 +113,22 @@ def run(args: argparse.Namespace) -> int:
     seqs = discover_sequences(list(args.seqs))
     if args.resume and held:  # only this command's own work is continued
         request = selftrain_request(seqs, args.half, args.weights, config)
-        if not any(of_request(p, request) for p in held):
+        own = [p for p in held if of_request(p, request)]
+        if not own:
             said = ", ".join(request_differences(held[0], request))
             print(f"spam selftrain: error: --resume: nothing of this command to continue: "
                   f"{held[0]} differs in {said}; give the same, or --force to start afresh",
                   file=sys.stderr)  # fmt: skip
+            return 2
+        # other work older than this command's last checkpoint was there when it started
+        # (with --force, or as the teacher fine-tuned in place): replacing it is what it was
+        # doing. Work written since is another command's, and is never replaced unasked.
+        last = max(p.stat().st_mtime_ns for p in own)
+        newer = [p for p in held if p not in own and p.stat().st_mtime_ns > last]
+        if newer:
+            print(f"spam selftrain: error: --resume: {newer[0]} was written by another command "
+                  "after this one's last checkpoint, and would be replaced; --force starts "
+                  "afresh over it", file=sys.stderr)  # fmt: skip
             return 2
     t0 = time.perf_counter()
     try:
@@ -128,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam selftrain: error: {err}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:  # the weights of that round are not written
+        print(f"spam selftrain: error: {err}; {args.out} was not written", file=sys.stderr)
+        return 1
+    except OSError as err:  # e.g. a full disk while saving; a resumed checkpoint is kept
         print(f"spam selftrain: error: {err}; {args.out} was not written", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -462,7 +462,8 @@ def run_label_job(
         "budget": job.budget if isinstance(job.budget, str) else int(job.budget),
         "annotator": job.annotator, "half": job.half,
         "min_conf": job.min_conf, "score_map": job.score_map, "strategy": job.strategy,
-        "split": [v / sum(job.split) for v in job.split],  # the shares used, summing to 1
+        # the split given, normalised (fitted per level from it: clicks in per_level)
+        "split": [v / sum(job.split) for v in job.split],
         "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
         "smooth_seconds": tracker.config.smooth_seconds,
         "stitch_seconds": tracker.config.stitch_seconds,

@@ -179,8 +179,11 @@ def selftrain_request(seqs: Sequence[MOTSequence], half: Half = "all",
 _SAID = {"init": "--weights", "init_sha1": "the teacher's bytes", "half": "--half",
          "sequences": "the sequences", "dets_sha1": "the det files",
          "info_sha1": "the seqinfo.ini files", "config.min_conf": "--min-conf",
-         "config.score_map": "--score-map"}  # fmt: skip
-"""How :func:`request_differences` names a field of the request."""
+         "config.score_map": "--score-map", "config.rounds": "--rounds",
+         "config.iterations": "--iterations", "config.copies": "--copies",
+         "config.seed": "--seed"}  # fmt: skip
+"""How :func:`request_differences` names a field of the request (others: ``the recipe's
+<field>``, fields of :class:`SelfTrainConfig` no option sets)."""
 
 
 def request_differences(path: str | Path, request: dict[str, Any]) -> list[str]:
@@ -196,14 +199,26 @@ def request_differences(path: str | Path, request: dict[str, Any]) -> list[str]:
         return ["not a spamlabels checkpoint"]
     if source.get("kind") != "selftrain":
         return ["not self-trained weights"]
-    out = []
+    out, unrecorded = [], []
     for key, want in request.items():
-        got = source.get(key)
-        if isinstance(want, dict) and isinstance(got, dict):
-            out += [f"config.{k}" for k in want if got.get(k) != want[k]]
-        elif got != want:
+        if key not in source:
+            unrecorded.append(key)
+        elif isinstance(want, dict) and isinstance(source[key], dict):
+            for k, v in want.items():
+                if k not in source[key]:
+                    unrecorded.append(f"config.{k}")
+                elif source[key][k] != v:
+                    out.append(f"config.{k}")
+        elif source[key] != want:
             out.append(key)
-    return [_SAID.get(k, "--" + k.removeprefix("config.").replace("_", "-")) for k in out]
+    said = [_SAID.get(k, f"the recipe's {k.removeprefix('config.')}") for k in out]
+    if unrecorded:  # weights of an older version of this command
+        said.append(
+            "an older version's record (without "
+            + ", ".join(_SAID.get(k, k.removeprefix("config.")) for k in unrecorded)
+            + ")"
+        )
+    return said
 
 
 def of_request(path: str | Path, request: dict[str, Any], round_: int | None = None) -> bool:
@@ -240,8 +255,9 @@ def _fit_round(trainer: Trainer, target: Path, meta: dict[str, Any], resume: boo
                progress: bool) -> None:  # fmt: skip
     """Train one round into ``target``'s ``.partial`` checkpoint (continued from it when
     ``resume``), then move it and its log onto ``target``. An interrupted round keeps the
-    checkpoint and its log; any other failure, or an interruption before the first
-    checkpoint, removes both."""
+    checkpoint and its log, and so does a failed resumed one (an earlier run saved it; the
+    checkpoints are written atomically); any other failure, or an interruption before the
+    first checkpoint, removes both."""
     from spamlabels.nn import load_checkpoint, read_checkpoint_meta
 
     partial = partial_path(target)
@@ -265,10 +281,22 @@ def _fit_round(trainer: Trainer, target: Path, meta: dict[str, Any], resume: boo
             log.unlink(missing_ok=True)
         raise
     except BaseException:
-        _discard(partial)
+        if not resume:
+            _discard(partial)
         raise
     if log.exists():
         os.replace(log, training_log(target))
+
+
+def _check_outputs(targets: Sequence[Path], reads: Sequence[Path], teacher: Path) -> None:
+    """Refuse, before any work, round files (weights, checkpoints, logs) that cannot be
+    written or would overwrite an input. The teacher may be replaced by the last round's
+    weights (fine-tuning in place), never by a checkpoint or a log (a round removes them)."""
+    for target in targets:
+        for path in (target, training_log(target)):
+            check_output_file(path, reads)
+        for path in (partial_path(target), training_log(partial_path(target))):
+            check_output_file(path, [*reads, teacher])
 
 
 def _round_data(
@@ -339,12 +367,8 @@ def self_train(
     cfg = config or SelfTrainConfig()
     out = Path(out)
     teacher_path = Path(init) if init is not None else DEFAULT_WEIGHTS
-    # the teacher may be replaced (fine-tuning in place); the sequences' files may not
-    reads = [p for s in seqs for p in s.input_files]
     targets = round_paths(out, cfg.rounds)
-    for target in targets:  # before any work: each round's weights file and checkpoint
-        for path in (target, partial_path(target), training_log(partial_path(target))):
-            check_output_file(path, reads)
+    _check_outputs(targets, [p for s in seqs for p in s.input_files], teacher_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     request = selftrain_request(seqs, half, init, cfg)
     result = SelfTrainResult(out)
