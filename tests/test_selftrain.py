@@ -478,3 +478,31 @@ def test_a_resumed_round_keeps_each_log_line_once(bare_dir, tmp_path, monkeypatc
     self_train(seqs, out, config=cfg, progress=False, reuse=True)
     steps = [json.loads(x)["step"] for x in (tmp_path / "st.pt.log.jsonl").read_text().splitlines()]
     assert steps == [25, 50, 60]
+
+
+def test_a_later_rounds_checkpoint_is_not_continued_after_an_earlier_round_trains(
+    bare_dir, tmp_path, monkeypatch
+):
+    """Round 2's checkpoint was taught by round 1's weights: when round 1 has to be trained
+    again (its file is gone), round 2 starts afresh instead of continuing."""
+    cfg = SelfTrainConfig(iterations=8, copies=0, clip_length=16, rounds=2)
+    seqs = [MOTSequence.open(bare_dir)]
+    out = tmp_path / "st.pt"
+    calls: list[int] = []
+
+    def step(self):
+        if len(calls) == 8 + 6:  # step 7 of round 2
+            raise KeyboardInterrupt
+        calls.append(self.step)
+        return _TRAIN_STEP(self)
+
+    monkeypatch.setattr(Trainer, "train_step", step)
+    with pytest.raises(KeyboardInterrupt):
+        self_train(seqs, out, config=cfg, progress=False)
+    assert (tmp_path / "st.pt.partial").is_file()
+    (tmp_path / "st.round1.pt").unlink()
+    calls.clear()
+    _interrupting(monkeypatch, calls=calls)
+    self_train(seqs, out, config=cfg, progress=False, reuse=True)
+    assert calls == [*range(8), *range(8)]  # both rounds from their first step
+    assert not (tmp_path / "st.pt.partial").exists()

@@ -385,10 +385,11 @@ def self_train(
     if not reuse:  # afresh: no checkpoint of an earlier run is left to be taken for this one's
         for target in targets:
             _discard(partial_path(target))
+    continuing = reuse  # until a round trains: the later rounds' work had another teacher
     for r in range(1, cfg.rounds + 1):
         target = targets[r - 1]
         partial = partial_path(target)
-        if reuse and same_request(target, r):  # a round an interrupted run finished
+        if continuing and same_request(target, r):  # a round an interrupted run finished
             result.rounds.append({"round": r, "weights": str(target), "teacher": str(teacher_path),
                                   "reused": True})  # fmt: skip
             teacher_path = target
@@ -409,7 +410,8 @@ def self_train(
         # the student is built as the teacher was trained (the tracker read it from the weights)
         hierarchy = HierarchyConfig(context_motion=bool(teacher.config.context_motion))
         trainer = Trainer(load_checkpoint(teacher_path), data, train_cfg, hierarchy)
-        _fit_round(trainer, target, meta, reuse and same_request(partial, r), progress)
+        _fit_round(trainer, target, meta, continuing and same_request(partial, r), progress)
+        continuing = False
         result.rounds.append({
             "round": r, "weights": str(target), "teacher": str(teacher_path),
             "candidates": n_cands, "pseudo_boxes": n_boxes, "pseudo_tracks": n_tracks,
