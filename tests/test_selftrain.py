@@ -350,6 +350,7 @@ def _interrupting(monkeypatch, stop_at=None, calls=None):
     monkeypatch.setattr(Trainer, "train_step", step)
 
 
+@pytest.mark.slow
 def test_resume_continues_in_place_fine_tuning_and_keeps_logs_and_fingerprints_right(
     bare_dir, tmp_path, capsys, monkeypatch
 ):
@@ -461,6 +462,7 @@ def test_resume_never_replaces_later_work_nor_loses_its_checkpoint(bare_dir, tmp
     assert request_differences(tmp_path / "junk.pt", request) == ["not a spamlabels checkpoint"]
 
 
+@pytest.mark.slow
 def test_a_resumed_round_keeps_each_log_line_once(bare_dir, tmp_path, monkeypatch):
     """The log lines written after the checkpoint are trained again, so they are dropped:
     checkpoints every 15 steps, log lines every 25; interrupted in step 52 (checkpoint 45,
