@@ -508,3 +508,16 @@ def test_a_later_rounds_checkpoint_is_not_continued_after_an_earlier_round_train
     self_train(seqs, out, config=cfg, progress=False, reuse=True)
     assert calls == [*range(8), *range(8)]  # both rounds from their first step
     assert not (tmp_path / "st.pt.partial").exists()
+
+
+def test_a_warning_is_said_once_per_command_not_once_per_round(bare_dir, tmp_path, capsys):
+    seq = tmp_path / bare_dir.name
+    shutil.copytree(bare_dir, seq)
+    det = seq / "det" / "det.txt"
+    rows = [line.split(",") for line in det.read_text().splitlines()]
+    for row in rows:  # margins, as DPM's
+        row[6] = f"{5 * float(row[6]):.3f}"
+    det.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    assert main(["selftrain", str(seq), "--out", str(tmp_path / "w.pt"), "--rounds", "2",
+                 "--iterations", "2", "--copies", "0", "--no-progress"]) == 0  # fmt: skip
+    assert capsys.readouterr().err.count("not within 0-1") == 1

@@ -48,9 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    said: set[str] = set()
+
     def one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: TextIO | None = None, line: str | None = None) -> None:  # fmt: skip
-        print(f"spam {args.command}: warning: {message}", file=sys.stderr)
+        if str(message) not in said:  # once per command (e.g. not again in every round)
+            said.add(str(message))
+            print(f"spam {args.command}: warning: {message}", file=sys.stderr)
 
     try:
         with warnings.catch_warnings():  # a warning is one line, as the errors
