@@ -150,3 +150,14 @@ def test_map_scores_logistic_none_and_refusals():
     # probabilities through the logistic would all land in 0.5-0.73: said, naming the source
     with pytest.warns(UserWarning, match=r"det.txt: the scores are already within 0-1"):
         map_scores(np.array([0.1, 0.9]), "logistic", "det.txt")
+
+
+def test_columns_in_their_dtype_are_kept_as_given_as_the_docstring_says():
+    frame = np.array([1, 2], np.int64)
+    d = Detections(frame=frame, xywh=np.ones((2, 4)))
+    taken, swapped = d[np.array([True, True])], d.replace(score=np.array([0.5, 0.5]))
+    frame[0] = 7
+    assert d.frame[0] == 7 and swapped.frame[0] == 7  # kept, like a numpy view
+    assert taken.frame[0] == 1  # indexing copies
+    listed = Detections(frame=[1, 2], xywh=np.ones((2, 4)))  # another dtype: converted
+    assert listed.frame.dtype == np.int64

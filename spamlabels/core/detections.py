@@ -66,6 +66,11 @@ class Detections:
     Only ``frame`` and ``xywh`` are required; the other columns get their "unknown" defaults
     (id -1, score 1, cls -1, visibility -1, consider True).
 
+    Like numpy views, a column given already in its dtype (int64 frames and ids, float64
+    boxes and scores, ...) is kept, not copied: changing that array afterwards changes the
+    table too, past its validation. Pass copies (``arr.copy()``) to keep them apart. Indexing
+    (``dets[mask]``) copies every column; :meth:`replace` shares the columns it keeps.
+
     Example:
         >>> d = Detections(frame=[1, 1, 2], xywh=[[0, 0, 10, 20], [5, 5, 4, 4], [1, 0, 10, 20]])
         >>> len(d), len(d.at_frame(1))
