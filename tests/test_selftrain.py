@@ -178,6 +178,10 @@ def test_cli_label_selftrain_trains_once(tmp_path, capsys):
     assert source["config"]["copies"] == 0 and source["sequences"] == [seq.name]
     assert main([*args, "--answers", str(out / "answers.json")]) == 0  # more budget on top
     assert "self-trained weights reused" in capsys.readouterr().err
+    # the student as its own teacher would be fine-tuned again on every run: refused
+    assert main([*args, "--weights", str(out / "selftrained.pt"), "--answers",
+                 str(out / "answers.json")]) == 2  # fmt: skip
+    assert "is the file --selftrain writes" in capsys.readouterr().err
     # what needs no model is checked before training: nothing trained, nothing written
     bad = tmp_path / "bad"
     assert main([*args[:3], "lots", "--out", str(bad), *args[6:]]) == 2

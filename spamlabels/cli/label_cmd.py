@@ -171,9 +171,15 @@ def run(args: argparse.Namespace) -> int:
                     args, prefix="selftrain-", min_conf=args.min_conf, score_map=args.score_map
                 )
                 check_label_job(args.seqs, args.out, job)
+                student = args.out / "selftrained.pt"
+                if args.weights is not None and args.weights.resolve() == student.resolve():
+                    raise ValueError(f"--weights {args.weights} is the file --selftrain writes: "
+                                     "it would be fine-tuned again on every run; give the "
+                                     "weights it was trained from, or label without "
+                                     "--selftrain")  # fmt: skip
                 seqs = [MOTSequence.open(p) for p in args.seqs]
                 try:
-                    st = self_train(seqs, args.out / "selftrained.pt", half=args.half,
+                    st = self_train(seqs, student, half=args.half,
                                     init=args.weights, config=config,
                                     progress=not args.no_progress, reuse=True)  # fmt: skip
                 except KeyboardInterrupt:
