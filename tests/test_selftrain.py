@@ -525,3 +525,26 @@ def test_a_warning_is_said_once_per_command_not_once_per_round(bare_dir, tmp_pat
     assert main(["selftrain", str(seq), "--out", str(tmp_path / "w.pt"), "--rounds", "2",
                  "--iterations", "2", "--copies", "0", "--no-progress"]) == 0  # fmt: skip
     assert capsys.readouterr().err.count("not within 0-1") == 1
+
+
+def test_a_resumed_self_training_ends_with_the_weights_of_an_uninterrupted_one(
+    bare_dir, tmp_path, monkeypatch
+):
+    """The checkpoint keeps the optimiser's and the random generators' state: interrupted in
+    step 7 of 8 and continued from the checkpoint of step 6, the run ends bit-identical to
+    one that was never interrupted."""
+    cfg = SelfTrainConfig(iterations=8, copies=1, clip_length=16)
+    seqs = [MOTSequence.open(bare_dir)]
+    whole, cut = tmp_path / "a" / "st.pt", tmp_path / "b" / "st.pt"
+    self_train(seqs, whole, config=cfg, progress=False)
+    _interrupting(monkeypatch, stop_at=7)
+    with pytest.raises(KeyboardInterrupt):
+        self_train(seqs, cut, config=cfg, progress=False)
+    from spamlabels.nn import read_trainer_state
+
+    assert read_trainer_state(tmp_path / "b" / "st.pt.partial")["step"] == 6
+    _interrupting(monkeypatch)
+    self_train(seqs, cut, config=cfg, progress=False, reuse=True)
+    a, b = load_checkpoint(whole).state_dict(), load_checkpoint(cut).state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert read_trainer_state(cut) is None  # finished weights carry no optimiser state

@@ -619,3 +619,30 @@ def test_cli_train_resume_is_checked_before_the_data_is_built(tmp_path, capsys, 
     assert "other settings (source.seed, train.seed)" in capsys.readouterr().err
     assert main(["train", "synth", "--out", str(out), *tiny, "--resume"]) == 0
     assert "nothing to do" in capsys.readouterr().err
+
+
+def test_cli_train_resumed_after_an_interruption_ends_as_an_uninterrupted_run(
+    tmp_path, capsys, monkeypatch
+):
+    """--seed seeds the initial weights too, and a checkpoint of a run cut short holds the
+    optimiser's and the random generators' state: the resumed run ends bit-identical."""
+    from spamlabels.train import Trainer
+
+    tiny = ["--sequences", "1", "--frames", "30", "--iterations", "6", "--clip-length", "16",
+            "--batch-size", "1", "--checkpoint-every", "2", "--no-progress"]  # fmt: skip
+    whole, cut = tmp_path / "a.pt", tmp_path / "b.pt"
+    assert main(["train", "synth", "--out", str(whole), *tiny]) == 0
+    real_step = Trainer.train_step
+
+    def stop_in_step_5(self):
+        if self.step == 4:
+            raise KeyboardInterrupt
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "train_step", stop_in_step_5)
+    assert main(["train", "synth", "--out", str(cut), *tiny]) == 130
+    monkeypatch.setattr(Trainer, "train_step", real_step)
+    assert main(["train", "synth", "--out", str(cut), *tiny, "--resume"]) == 0
+    assert "resuming from step 4" in capsys.readouterr().err
+    a, b = load_checkpoint(whole).state_dict(), load_checkpoint(cut).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)

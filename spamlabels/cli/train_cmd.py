@@ -123,7 +123,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--resume",
         action="store_true",
-        help="continue from OUT if it exists (same data and settings)",
+        help="continue from OUT if it exists (same data and settings; from a checkpoint of a "
+        "run cut short, exactly where it stopped: optimiser and random state included)",
     )
     p.add_argument(
         "--force",
@@ -240,7 +241,12 @@ def run(args: argparse.Namespace) -> int:
     """Build the data, train, save; returns the exit code."""
     import torch
 
-    from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta
+    from spamlabels.nn import (
+        HierarchicalGNN,
+        load_checkpoint,
+        read_checkpoint_meta,
+        read_trainer_state,
+    )
     from spamlabels.train import (
         Trainer,
         TrainingDiverged,
@@ -296,12 +302,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam train: error: no candidate detections (confidence >= {args.min_conf:g}) "
               "to train on", file=sys.stderr)  # fmt: skip
         return 2
+    torch.manual_seed(args.seed)  # the initial weights too: --seed makes a run reproducible
     model = load_checkpoint(args.init) if args.init is not None else HierarchicalGNN()
     trainer = Trainer(model, data, config, hierarchy)
     if resume:
         trainer.model = model = load_checkpoint(args.out)
-        trainer.__post_init__()  # new optimiser over the loaded weights
-        trainer.step = int(saved.get("step", 0))
+        trainer.__post_init__()  # an optimiser over the loaded weights
+        state = read_trainer_state(args.out)
+        if state is not None:  # exactly where it stopped: optimiser and random generators
+            trainer.load_state(state)
+        else:  # a checkpoint written before the state was kept
+            trainer.step = int(saved.get("step", 0))
         print(f"resuming from step {trainer.step}", file=sys.stderr)
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
     args.out.parent.mkdir(parents=True, exist_ok=True)

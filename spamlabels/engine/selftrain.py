@@ -258,14 +258,18 @@ def _fit_round(trainer: Trainer, target: Path, meta: dict[str, Any], resume: boo
     checkpoint and its log, and so does a failed resumed one (an earlier run saved it; the
     checkpoints are written atomically); any other failure, or an interruption before the
     first checkpoint, removes both."""
-    from spamlabels.nn import load_checkpoint, read_checkpoint_meta
+    from spamlabels.nn import load_checkpoint, read_checkpoint_meta, read_trainer_state
 
     partial = partial_path(target)
     log = training_log(partial)
     if resume:
         trainer.model = load_checkpoint(partial)
-        trainer.__post_init__()  # a new optimiser over the loaded weights
-        trainer.step = int(read_checkpoint_meta(partial).get("step", 0))
+        trainer.__post_init__()  # an optimiser over the loaded weights
+        state = read_trainer_state(partial)
+        if state is not None:  # exactly where it stopped: optimiser and random generators
+            trainer.load_state(state)
+        else:  # a checkpoint written before the state was kept
+            trainer.step = int(read_checkpoint_meta(partial).get("step", 0))
         if log.is_file():  # the lines past the checkpoint are trained again
             lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
             keep = [x for x in lines if _step(x) <= trainer.step]
@@ -352,9 +356,11 @@ def self_train(
             sequences, half and recipe (its metadata says so), return it instead of training
             again (e.g. a second ``spam label --selftrain`` with more budget). Likewise keep
             the rounds an interrupted run of the same request finished, and continue its
-            interrupted round from its last checkpoint (``spam selftrain --resume``; the
-            optimiser and the clip sampling start afresh there, so the weights are not
-            bit-identical to an uninterrupted run's). Work of another request is replaced.
+            interrupted round from its last checkpoint (``spam selftrain --resume``). The
+            checkpoint holds the optimiser's and the random generators' state, so the weights
+            end bit-identical to an uninterrupted run's (a test checks it; the first log line
+            after the checkpoint averages only the steps after it). Work of another request
+            is replaced.
     """
     import torch
 

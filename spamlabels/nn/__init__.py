@@ -10,7 +10,12 @@ except ImportError as err:  # pragma: no cover - exercised only without torch
         "spamlabels.nn needs PyTorch: install it with `pip install 'spamlabels[gnn]'`"
     ) from err
 
-from spamlabels.nn.checkpoint import load_checkpoint, read_checkpoint_meta, save_checkpoint
+from spamlabels.nn.checkpoint import (
+    load_checkpoint,
+    read_checkpoint_meta,
+    read_trainer_state,
+    save_checkpoint,
+)
 from spamlabels.nn.mpn import (
     HierarchicalGNN,
     MPNConfig,
@@ -29,5 +34,6 @@ __all__ = [
     "focal_loss",
     "load_checkpoint",
     "read_checkpoint_meta",
+    "read_trainer_state",
     "save_checkpoint",
 ]

@@ -29,9 +29,16 @@ FORMAT = "spamlabels.gnn/1"
 
 
 def save_checkpoint(
-    path: str | Path, model: HierarchicalGNN, meta: dict[str, Any] | None = None
+    path: str | Path,
+    model: HierarchicalGNN,
+    meta: dict[str, Any] | None = None,
+    trainer_state: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``model`` (weights and architecture) and ``meta`` to ``path`` atomically."""
+    """Write ``model`` (weights and architecture) and ``meta`` to ``path`` atomically.
+
+    ``trainer_state`` (tensors, numbers, lists and dicts: the optimiser's state and the random
+    generators' of a training run cut short) lets the run continue exactly where it stopped
+    (:func:`read_trainer_state`); finished weights leave it out."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -42,6 +49,8 @@ def save_checkpoint(
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "meta": meta or {},
     }
+    if trainer_state is not None:
+        payload["trainer_state"] = trainer_state
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
@@ -89,3 +98,9 @@ def load_checkpoint(path: str | Path) -> HierarchicalGNN:
 def read_checkpoint_meta(path: str | Path) -> dict[str, Any]:
     """The ``meta`` dict of a checkpoint."""
     return dict(_read(path)["meta"])
+
+
+def read_trainer_state(path: str | Path) -> dict[str, Any] | None:
+    """The ``trainer_state`` a checkpoint was saved with (``None``: finished weights, or
+    weights written before it was kept)."""
+    return _read(path).get("trainer_state")

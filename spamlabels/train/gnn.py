@@ -197,6 +197,29 @@ class Trainer:
         weights = np.array([max(s.n_frames, 1) for s in self.sequences], np.float64)
         self._seq_p = weights / weights.sum()
 
+    # ------------------------------------------------------------------ state
+    def state(self) -> dict[str, Any]:
+        """What continues this run exactly from a checkpoint: the step, the history, the
+        optimiser's state and every random generator's (:meth:`load_state`)."""
+        import torch
+
+        return {"step": self.step, "history": list(self.history),
+                "optimizer": self.optimizer.state_dict(),
+                "rng": self.rng.bit_generator.state,
+                "cut_rng": self._cut_rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state()}  # fmt: skip
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state` of a run of the same model, data and config."""
+        import torch
+
+        self.step = int(state["step"])
+        self.history = list(state["history"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        self._cut_rng.bit_generator.state = state["cut_rng"]
+        torch.set_rng_state(state["torch_rng"])
+
     # ------------------------------------------------------------------ sampling
     def _sample_clip(self, length: int) -> ClipHierarchy | None:
         seq = self.sequences[int(self.rng.choice(len(self.sequences), p=self._seq_p))]
@@ -349,6 +372,6 @@ class Trainer:
                     **(meta or {}), "train_config": asdict(cfg), "step": self.step,
                     "hierarchy": asdict(self.hierarchy),
                     "history": self.history[-1:] if self.history else [],
-                })  # fmt: skip
+                }, trainer_state=None if done else self.state())  # fmt: skip
         bar.close()
         return self.history
