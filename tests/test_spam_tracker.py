@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -628,21 +629,25 @@ def test_cli_train_resumed_after_an_interruption_ends_as_an_uninterrupted_run(
     optimiser's and the random generators' state: the resumed run ends bit-identical."""
     from spamlabels.train import Trainer
 
-    tiny = ["--sequences", "1", "--frames", "30", "--iterations", "6", "--clip-length", "16",
-            "--batch-size", "1", "--checkpoint-every", "2", "--no-progress"]  # fmt: skip
+    tiny = ["--sequences", "1", "--frames", "30", "--iterations", "30", "--clip-length", "16",
+            "--batch-size", "1", "--checkpoint-every", "10", "--no-progress"]  # fmt: skip
     whole, cut = tmp_path / "a.pt", tmp_path / "b.pt"
     assert main(["train", "synth", "--out", str(whole), *tiny]) == 0
     real_step = Trainer.train_step
 
-    def stop_in_step_5(self):
-        if self.step == 4:
+    def stop_in_step_28(self):  # past the log line of step 25 and the checkpoint of step 20
+        if self.step == 27:
             raise KeyboardInterrupt
         return real_step(self)
 
-    monkeypatch.setattr(Trainer, "train_step", stop_in_step_5)
+    monkeypatch.setattr(Trainer, "train_step", stop_in_step_28)
     assert main(["train", "synth", "--out", str(cut), *tiny]) == 130
     monkeypatch.setattr(Trainer, "train_step", real_step)
     assert main(["train", "synth", "--out", str(cut), *tiny, "--resume"]) == 0
-    assert "resuming from step 4" in capsys.readouterr().err
+    assert "resuming from step 20" in capsys.readouterr().err
     a, b = load_checkpoint(whole).state_dict(), load_checkpoint(cut).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+    # the log holds each step once: the line of step 25, written before the interruption,
+    # is dropped with the steps after the checkpoint and written again
+    steps = [json.loads(x)["step"] for x in (tmp_path / "b.pt.log.jsonl").read_text().splitlines()]
+    assert steps == [25, 30]

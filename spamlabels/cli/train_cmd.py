@@ -241,12 +241,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the data, train, save; returns the exit code."""
     import torch
 
-    from spamlabels.nn import (
-        HierarchicalGNN,
-        load_checkpoint,
-        read_checkpoint_meta,
-        read_trainer_state,
-    )
+    from spamlabels.nn import HierarchicalGNN, load_checkpoint, read_checkpoint_meta
     from spamlabels.train import (
         Trainer,
         TrainingDiverged,
@@ -306,13 +301,8 @@ def run(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.init) if args.init is not None else HierarchicalGNN()
     trainer = Trainer(model, data, config, hierarchy)
     if resume:
-        trainer.model = model = load_checkpoint(args.out)
-        trainer.__post_init__()  # an optimiser over the loaded weights
-        state = read_trainer_state(args.out)
-        if state is not None:  # exactly where it stopped: optimiser and random generators
-            trainer.load_state(state)
-        else:  # a checkpoint written before the state was kept
-            trainer.step = int(saved.get("step", 0))
+        trainer.resume(args.out)  # exactly where a run cut short stopped
+        model = trainer.model
         print(f"resuming from step {trainer.step}", file=sys.stderr)
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,6 @@ sequence folder without ``gt/``. Several ``rounds`` make each student the next t
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ import numpy as np
 
 from spamlabels.core import SCORE_MAPS, DataFormatError, Half
 from spamlabels.graph import HierarchyConfig
-from spamlabels.io import MOTSequence, atomic_write, check_output_file
+from spamlabels.io import MOTSequence, check_output_file
 from spamlabels.track import warn_unless_probabilities
 from spamlabels.track.spam import DEFAULT_WEIGHTS, SpamTracker
 from spamlabels.train import TrainConfig, Trainer, TrainSequence
@@ -237,14 +236,6 @@ def partial_path(target: Path) -> Path:
     return target.with_name(target.name + ".partial")
 
 
-def _step(line: str) -> float:
-    """The step of a training-log line (infinite for a line cut short by the interruption)."""
-    try:
-        return float(json.loads(line).get("step", 0))
-    except (ValueError, AttributeError):
-        return float("inf")
-
-
 def _discard(partial: Path) -> None:
     """Remove a round's checkpoint and its training log."""
     partial.unlink(missing_ok=True)
@@ -258,23 +249,10 @@ def _fit_round(trainer: Trainer, target: Path, meta: dict[str, Any], resume: boo
     checkpoint and its log, and so does a failed resumed one (an earlier run saved it; the
     checkpoints are written atomically); any other failure, or an interruption before the
     first checkpoint, removes both."""
-    from spamlabels.nn import load_checkpoint, read_checkpoint_meta, read_trainer_state
-
     partial = partial_path(target)
     log = training_log(partial)
     if resume:
-        trainer.model = load_checkpoint(partial)
-        trainer.__post_init__()  # an optimiser over the loaded weights
-        state = read_trainer_state(partial)
-        if state is not None:  # exactly where it stopped: optimiser and random generators
-            trainer.load_state(state)
-        else:  # a checkpoint written before the state was kept
-            trainer.step = int(read_checkpoint_meta(partial).get("step", 0))
-        if log.is_file():  # the lines past the checkpoint are trained again
-            lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-            keep = [x for x in lines if _step(x) <= trainer.step]
-            with atomic_write(log) as fh:
-                fh.write("".join(keep))
+        trainer.resume(partial)
     else:
         _discard(partial)
     try:

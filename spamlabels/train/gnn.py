@@ -102,6 +102,14 @@ def training_log(checkpoint: str | Path) -> Path:
     return Path(f"{checkpoint}.log.jsonl")
 
 
+def _log_step(line: str) -> float:
+    """The step of a training-log line (infinite for a line cut short by an interruption)."""
+    try:
+        return float(json.loads(line).get("step", 0))
+    except (ValueError, AttributeError):
+        return float("inf")
+
+
 class TrainingDiverged(ArithmeticError):
     """The training loss became NaN or infinite (:meth:`Trainer.fit` stops; the checkpoint
     file keeps the last weights written before)."""
@@ -219,6 +227,28 @@ class Trainer:
         self.rng.bit_generator.state = state["rng"]
         self._cut_rng.bit_generator.state = state["cut_rng"]
         torch.set_rng_state(state["torch_rng"])
+
+    def resume(self, checkpoint: str | Path) -> None:
+        """Continue from ``checkpoint`` (written by :meth:`fit` of a run of the same data and
+        config): its weights and, for a run cut short, the optimiser's and the random
+        generators' state, so that the run ends as if never stopped (older checkpoints
+        without that state: from their step, with a fresh optimiser). The lines of
+        ``<checkpoint>.log.jsonl`` past its step are dropped (those steps run again)."""
+        from spamlabels.io import atomic_write
+        from spamlabels.nn import load_checkpoint, read_checkpoint_meta, read_trainer_state
+
+        self.model = load_checkpoint(checkpoint)
+        self.__post_init__()  # an optimiser over the loaded weights
+        state = read_trainer_state(checkpoint)
+        if state is not None:
+            self.load_state(state)
+        else:
+            self.step = int(read_checkpoint_meta(checkpoint).get("step", 0))
+        log = training_log(checkpoint)
+        if log.is_file():
+            lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+            with atomic_write(log) as fh:
+                fh.write("".join(x for x in lines if _log_step(x) <= self.step))
 
     # ------------------------------------------------------------------ sampling
     def _sample_clip(self, length: int) -> ClipHierarchy | None:
