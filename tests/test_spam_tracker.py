@@ -575,7 +575,8 @@ def test_cli_train_checks_before_it_trains_and_never_overwrites(tmp_path, capsys
     assert "at step 2 of 2: nothing to do" in capsys.readouterr().err
     more = [*tiny[:5], "4", *tiny[6:]]  # --iterations 4
     assert main(["train", "synth", "--out", str(deep), *more, "--resume"]) == 0
-    assert "resuming from step 2" in capsys.readouterr().err
+    err = capsys.readouterr().err  # finished weights: continued, but not as one longer run
+    assert "resuming from step 2 (finished weights: with a fresh optimiser" in err
     assert read_checkpoint_meta(deep)["step"] == 4
     # folders given as a parent of sequences: their files are inputs too
     assert main(["synth", str(tmp_path / "data"), "--sequences", "1", "--frames", "30",
@@ -594,7 +595,8 @@ def test_cli_train_checks_before_it_trains_and_never_overwrites(tmp_path, capsys
     other = tmp_path / "data" / ".." / "data" / seq.name
     assert main(["train", str(other), "--out", str(w), "--iterations", "3", *tiny[6:],
                  "--checkpoint-every", "1", "--resume"]) == 0  # fmt: skip
-    assert "resuming from step 2" in capsys.readouterr().err
+    err = capsys.readouterr().err  # finished weights: continued, but not as one longer run
+    assert "resuming from step 2 (finished weights: with a fresh optimiser" in err
     # a diverging run stops with one line, and NaN weights are never loaded
     assert main(["train", "synth", "--out", str(tmp_path / "d.pt"), *tiny, "--lr", "1e30"]) == 1
     assert "training diverged at step" in capsys.readouterr().err
@@ -633,6 +635,7 @@ def test_cli_train_resumed_after_an_interruption_ends_as_an_uninterrupted_run(
             "--batch-size", "1", "--checkpoint-every", "10", "--no-progress"]  # fmt: skip
     whole, cut = tmp_path / "a.pt", tmp_path / "b.pt"
     assert main(["train", "synth", "--out", str(whole), *tiny]) == 0
+    whole_summary = json.loads(capsys.readouterr().out)
     real_step = Trainer.train_step
 
     def stop_in_step_28(self):  # past the log line of step 25 and the checkpoint of step 20
@@ -643,11 +646,24 @@ def test_cli_train_resumed_after_an_interruption_ends_as_an_uninterrupted_run(
     monkeypatch.setattr(Trainer, "train_step", stop_in_step_28)
     assert main(["train", "synth", "--out", str(cut), *tiny]) == 130
     monkeypatch.setattr(Trainer, "train_step", real_step)
+    capsys.readouterr()
     assert main(["train", "synth", "--out", str(cut), *tiny, "--resume"]) == 0
-    assert "resuming from step 20" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "resuming from step 20\n" in said.err  # (no note: it continues exactly)
     a, b = load_checkpoint(whole).state_dict(), load_checkpoint(cut).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     # the log holds each step once: the line of step 25, written before the interruption,
     # is dropped with the steps after the checkpoint and written again
-    steps = [json.loads(x)["step"] for x in (tmp_path / "b.pt.log.jsonl").read_text().splitlines()]
-    assert steps == [25, 30]
+    log = {p: [json.loads(x) for x in (tmp_path / f"{p}.pt.log.jsonl").read_text().splitlines()]
+           for p in "ab"}  # fmt: skip
+    assert [x["step"] for x in log["b"]] == [25, 30]
+    # and its lines (the mean over the steps since the last line) are the uninterrupted ones
+    drop = {"seconds"}  # (wall-clock time)
+    for x, y in zip(log["a"], log["b"], strict=True):
+        assert {k: v for k, v in x.items() if k not in drop} == {
+            k: v for k, v in y.items() if k not in drop
+        }
+    cut_summary = json.loads(said.out)
+    assert {k: v for k, v in whole_summary.items() if k not in drop} == {
+        k: v for k, v in cut_summary.items() if k not in drop
+    }

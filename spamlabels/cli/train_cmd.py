@@ -301,9 +301,11 @@ def run(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.init) if args.init is not None else HierarchicalGNN()
     trainer = Trainer(model, data, config, hierarchy)
     if resume:
-        trainer.resume(args.out)  # exactly where a run cut short stopped
+        exact = trainer.resume(args.out)  # exactly where a run cut short stopped
         model = trainer.model
-        print(f"resuming from step {trainer.step}", file=sys.stderr)
+        print(f"resuming from step {trainer.step}" + ("" if exact else
+              " (finished weights: with a fresh optimiser, the clips drawn again from the "
+              "seed; not what one longer run would give)"), file=sys.stderr)  # fmt: skip
     meta = {"source": source, "commit": _git_commit(), "parameters": model.num_parameters()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not resume:  # a fresh run: its own log

@@ -6,8 +6,10 @@ A checkpoint is a ``torch.save`` dict::
      "state_dict": {...}, "meta": {...}}
 
 ``meta`` is free-form JSON-like data (the training config, the hierarchy settings, the data it
-was trained on, its git commit). Saving is atomic (temporary file + rename), so an interrupted
-training never corrupts the last good checkpoint.
+was trained on, its git commit). A checkpoint of a training run cut short also holds
+``"trainer_state"`` (the optimiser's and the random generators' state, to continue exactly;
+:func:`read_trainer_state`); finished weights do not. Saving is atomic (temporary file +
+rename), so an interrupted training never corrupts the last good checkpoint.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ import torch
 from spamlabels.core import DataFormatError
 from spamlabels.nn.mpn import HierarchicalGNN, MPNConfig
 
-__all__ = ["FORMAT", "load_checkpoint", "read_checkpoint_meta", "save_checkpoint"]
+__all__ = [
+    "FORMAT",
+    "load_checkpoint",
+    "read_checkpoint_meta",
+    "read_trainer_state",
+    "save_checkpoint",
+]
 
 FORMAT = "spamlabels.gnn/1"
 

@@ -200,6 +200,8 @@ class Trainer:
         # its own stream, so that runs with and without link cuts sample the same clips
         self._cut_rng = np.random.default_rng([self.config.seed, 1])
         torch.manual_seed(self.config.seed)
+        self._window: list[dict[str, float]] = []  # steps since the last log line
+        self._seconds = 0.0  # training time so far (the log's "seconds")
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr,
                                           weight_decay=self.config.weight_decay)  # fmt: skip
         weights = np.array([max(s.n_frames, 1) for s in self.sequences], np.float64)
@@ -212,6 +214,7 @@ class Trainer:
         import torch
 
         return {"step": self.step, "history": list(self.history),
+                "window": [dict(s) for s in self._window], "seconds": self._seconds,
                 "optimizer": self.optimizer.state_dict(),
                 "rng": self.rng.bit_generator.state,
                 "cut_rng": self._cut_rng.bit_generator.state,
@@ -223,17 +226,20 @@ class Trainer:
 
         self.step = int(state["step"])
         self.history = list(state["history"])
+        self._window[:] = [dict(s) for s in state.get("window", [])]
+        self._seconds = float(state.get("seconds", 0.0))
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
         self._cut_rng.bit_generator.state = state["cut_rng"]
         torch.set_rng_state(state["torch_rng"])
 
-    def resume(self, checkpoint: str | Path) -> None:
+    def resume(self, checkpoint: str | Path) -> bool:
         """Continue from ``checkpoint`` (written by :meth:`fit` of a run of the same data and
         config): its weights and, for a run cut short, the optimiser's and the random
         generators' state, so that the run ends as if never stopped (older checkpoints
         without that state: from their step, with a fresh optimiser). The lines of
-        ``<checkpoint>.log.jsonl`` past its step are dropped (those steps run again)."""
+        ``<checkpoint>.log.jsonl`` past its step are dropped (those steps run again).
+        Returns whether the run continues exactly (the checkpoint held the state)."""
         from spamlabels.io import atomic_write
         from spamlabels.nn import load_checkpoint, read_checkpoint_meta, read_trainer_state
 
@@ -249,6 +255,7 @@ class Trainer:
             lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
             with atomic_write(log) as fh:
                 fh.write("".join(x for x in lines if _log_step(x) <= self.step))
+        return state is not None
 
     # ------------------------------------------------------------------ sampling
     def _sample_clip(self, length: int) -> ClipHierarchy | None:
@@ -374,8 +381,8 @@ class Trainer:
         cfg = self.config
         log_path = training_log(checkpoint) if checkpoint else None
         bar = tqdm(total=cfg.iterations, initial=self.step, desc="train", disable=not progress)
-        window: list[dict[str, float]] = []
-        t0 = time.perf_counter()
+        window = self._window  # the steps since the last log line (kept across a resume)
+        t0 = time.perf_counter() - self._seconds
         while self.step < cfg.iterations:
             stats = self.train_step()
             if not math.isfinite(stats.get("loss", 0.0)):  # the weights are ruined from here
@@ -388,6 +395,7 @@ class Trainer:
                 keys = sorted({k for s in window for k in s})
                 mean = {k: float(np.mean([s[k] for s in window if k in s])) for k in keys}
                 mean.update(step=float(self.step), seconds=time.perf_counter() - t0)
+                window.clear()
                 self.history.append(mean)
                 bar.set_postfix(loss=f"{mean['loss']:.3f}", levels=int(mean["levels"]))
                 if log_path is not None:
@@ -395,8 +403,8 @@ class Trainer:
                         fh.write(json.dumps(mean) + "\n")
                 if callback is not None:
                     callback(self, mean)
-                window = []
             done = self.step == cfg.iterations
+            self._seconds = time.perf_counter() - t0
             if checkpoint and (self.step % cfg.checkpoint_every == 0 or done):
                 save_checkpoint(checkpoint, self.model, meta={
                     **(meta or {}), "train_config": asdict(cfg), "step": self.step,
