@@ -667,3 +667,21 @@ def test_cli_train_resumed_after_an_interruption_ends_as_an_uninterrupted_run(
     assert {k: v for k, v in whole_summary.items() if k not in drop} == {
         k: v for k, v in cut_summary.items() if k not in drop
     }
+
+
+def test_a_damaged_trainer_state_is_a_one_line_error_and_the_checkpoint_stays(tmp_path, capsys):
+    from spamlabels.nn import HierarchicalGNN, read_checkpoint_meta, save_checkpoint
+
+    tiny = ["--sequences", "1", "--frames", "30", "--iterations", "4", "--clip-length", "16",
+            "--batch-size", "1", "--no-progress"]  # fmt: skip
+    out = tmp_path / "w.pt"
+    assert main(["train", "synth", "--out", str(out), *tiny]) == 0
+    meta = read_checkpoint_meta(out)
+    save_checkpoint(
+        out, HierarchicalGNN(), meta={**meta, "step": 2}, trainer_state={"step": 2}
+    )  # fmt: skip  (keys missing: edited by hand)
+    before = out.read_bytes()
+    capsys.readouterr()
+    assert main(["train", "synth", "--out", str(out), *tiny, "--resume"]) == 2
+    assert "its trainer state cannot be read (KeyError" in capsys.readouterr().err
+    assert out.read_bytes() == before

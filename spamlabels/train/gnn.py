@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from spamlabels.core import Detections, Tracks
+from spamlabels.core import DataFormatError, Detections, Tracks
 from spamlabels.graph import ClipHierarchy, HierarchyConfig, LevelGraph, assign_gt_ids
 
 __all__ = [
@@ -247,7 +247,12 @@ class Trainer:
         self.__post_init__()  # an optimiser over the loaded weights
         state = read_trainer_state(checkpoint)
         if state is not None:
-            self.load_state(state)
+            try:
+                self.load_state(state)
+            except (KeyError, TypeError, ValueError, RuntimeError) as err:  # damaged by hand
+                raise DataFormatError(checkpoint, "its trainer state cannot be read "
+                                      f"({err.__class__.__name__}: {err}); start afresh "
+                                      "(--force)") from None  # fmt: skip
         else:
             self.step = int(read_checkpoint_meta(checkpoint).get("step", 0))
         log = training_log(checkpoint)
