@@ -111,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam selftrain: error: {err}", file=sys.stderr)
         return 2
     seqs = discover_sequences(list(args.seqs))
+    request = selftrain_request(seqs, args.half, args.weights, config)
     if args.resume and held:  # only this command's own work is continued
-        request = selftrain_request(seqs, args.half, args.weights, config)
         own = [p for p in held if of_request(p, request)]
         if not own:
             said = ", ".join(request_differences(held[0], request))
@@ -145,7 +145,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"spam selftrain: error: {err}; {args.out} was not written", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        request = selftrain_request(seqs, args.half, args.weights, config)
         kept = [p for p in [*map(partial_path, files), *earlier] if of_request(p, request)]
         lead = "\n" if sys.stderr.isatty() else ""  # past a progress bar's unfinished line
         if kept:  # the newest: this run's checkpoint, or the last round it finished

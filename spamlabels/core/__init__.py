@@ -16,7 +16,7 @@ from spamlabels.core.boxes import (
 from spamlabels.core.detections import Detections, Provenance, Tracks
 from spamlabels.core.errors import DataFormatError
 from spamlabels.core.matching import hungarian_iou, match_per_frame
-from spamlabels.core.scores import SCORE_MAPS, ScoreMap, map_scores
+from spamlabels.core.scores import SCORE_MAPS, ScoreMap, check_score_map, map_scores
 from spamlabels.core.splits import Half, half_range, take_half
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "box_ioa",
     "box_iou",
     "box_iou_pairs",
+    "check_score_map",
     "cxcywh_to_xyxy",
     "half_range",
     "hungarian_iou",

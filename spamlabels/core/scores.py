@@ -17,13 +17,20 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["SCORE_MAPS", "ScoreMap", "map_scores"]
+__all__ = ["SCORE_MAPS", "ScoreMap", "check_score_map", "map_scores"]
 
 ScoreMap = Literal["none", "logistic"]
 """``"none"``: scores as written; ``"logistic"``: ``1 / (1 + exp(-s))`` (margins, logits)."""
 
 SCORE_MAPS: tuple[str, ...] = get_args(ScoreMap)
 """The names :func:`map_scores` accepts."""
+
+
+def check_score_map(how: str) -> str:
+    """``how`` if it is one of :data:`SCORE_MAPS`; :class:`ValueError` naming them if not."""
+    if how not in SCORE_MAPS:
+        raise ValueError(f"unknown score map {how!r} (available: {', '.join(SCORE_MAPS)})")
+    return how
 
 
 def map_scores(scores: ArrayLike, how: str = "none", source: object = "scores"
@@ -45,8 +52,7 @@ def map_scores(scores: ArrayLike, how: str = "none", source: object = "scores"
         UserWarning: ``how="logistic"`` on scores already within 0-1 (they would all land in
             0.5-0.73, above most thresholds).
     """
-    if how not in SCORE_MAPS:
-        raise ValueError(f"unknown score map {how!r} (available: {', '.join(SCORE_MAPS)})")
+    check_score_map(how)
     s = np.array(scores, np.float64)
     if how == "none":
         return s

@@ -67,7 +67,7 @@ from spamlabels.active import (
     label_sequences,
     parse_budget,
 )
-from spamlabels.core import SCORE_MAPS, DataFormatError, Detections, Provenance, Tracks
+from spamlabels.core import DataFormatError, Detections, Provenance, Tracks, check_score_map
 from spamlabels.core.splits import Half
 from spamlabels.eval import EvalResult, evaluate
 from spamlabels.io import MOTSequence, atomic_write, write_mot
@@ -564,9 +564,7 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
         raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
     if not np.isfinite(job.min_conf):
         raise ValueError(f"min_conf must be a finite number, got {job.min_conf!r}")
-    if job.score_map not in SCORE_MAPS:
-        raise ValueError(f"unknown score map {job.score_map!r} (available: "
-                         f"{', '.join(SCORE_MAPS)})")  # fmt: skip
+    check_score_map(job.score_map)
     if job.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {job.strategy!r} (available: {', '.join(STRATEGIES)})")
     check_split(job.split)

@@ -190,12 +190,24 @@ def request_differences(path: str | Path, request: dict[str, Any]) -> list[str]:
     file ``path`` (a round's, or its ``.partial`` checkpoint) was self-trained for, as the
     user would name it (``--seed``, ``the det files``; ``not a spamlabels checkpoint`` when
     it cannot be read); ``[]`` when nothing does."""
+    source = _source(path)
+    if source is None:
+        return ["not a spamlabels checkpoint"]
+    return _differences(source, request)
+
+
+def _source(path: str | Path) -> dict[str, Any] | None:
+    """The ``source`` a weights file records (``None``: not a checkpoint of ours)."""
     from spamlabels.nn import read_checkpoint_meta
 
     try:
-        source = read_checkpoint_meta(path).get("source") or {}
+        return read_checkpoint_meta(path).get("source") or {}
     except DataFormatError:
-        return ["not a spamlabels checkpoint"]
+        return None
+
+
+def _differences(source: dict[str, Any], request: dict[str, Any]) -> list[str]:
+    """:func:`request_differences` of a ``source`` already read."""
     if source.get("kind") != "selftrain":
         return ["not self-trained weights"]
     out, unrecorded = [], []
@@ -223,12 +235,10 @@ def request_differences(path: str | Path, request: dict[str, Any]) -> list[str]:
 def of_request(path: str | Path, request: dict[str, Any], round_: int | None = None) -> bool:
     """Whether the weights file ``path`` (a round's, or its ``.partial`` checkpoint) was
     self-trained for ``request`` (:func:`selftrain_request`), in round ``round_`` if given."""
-    from spamlabels.nn import read_checkpoint_meta
-
-    path = Path(path)
-    if not path.is_file() or request_differences(path, request):
+    source = _source(path)  # (None for a missing file too)
+    if source is None or _differences(source, request):
         return False
-    return round_ in (None, read_checkpoint_meta(path)["source"].get("round"))
+    return round_ in (None, source.get("round"))
 
 
 def partial_path(target: Path) -> Path:

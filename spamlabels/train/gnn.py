@@ -226,8 +226,8 @@ class Trainer:
 
         self.step = int(state["step"])
         self.history = list(state["history"])
-        self._window[:] = [dict(s) for s in state.get("window", [])]
-        self._seconds = float(state.get("seconds", 0.0))
+        self._window[:] = [dict(s) for s in state["window"]]
+        self._seconds = float(state["seconds"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
         self._cut_rng.bit_generator.state = state["cut_rng"]
