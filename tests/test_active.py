@@ -164,6 +164,27 @@ def test_oracle_answers_from_ground_truth():
     assert oracle.answer_tracklet(lone).clicks == 1
 
 
+def test_with_one_click_left_the_oracle_sets_one_link_and_does_not_refine():
+    gid = np.array([7, 7, 7, 8, 8, -1, -1, 7])
+    boxes = np.tile([0.0, 0.0, 10.0, 20.0], (8, 1))
+    oracle = OracleAnnotator({"s": SequenceTruth(gid, boxes)}, refine_iou=0.9)
+    moved = boxes[0] + [3.0, 0, 0, 0]
+    assert oracle.answer_node(NodeQuery("s", 0, 1, moved, 0.3, 0.5, 1)).action == "accept"
+    assert oracle.answer_node(NodeQuery("s", 0, 1, moved, 0.3, 0.5, 2)).action == "refine"
+    q = _query([1, 2], [-1, -1, 1, 1], [1, 6, 13, 20], [5, 8, 15, 25],
+               [np.array([0]), np.array([0]), np.array([3, 4]), np.array([7])])  # fmt: skip
+    # both links are true; with one click only the one the model is less sure of
+    probs = np.array([0.2, 0.9, 0.1, 0.4])
+    one = dataclasses.replace(q, cand_prob=probs, clicks_left=1)
+    assert oracle.answer_tracklet(one) == TrackletAnswer(successor=3)
+    flip = dataclasses.replace(one, cand_prob=np.array([0.2, 0.3, 0.1, 0.4]))
+    assert oracle.answer_tracklet(flip) == TrackletAnswer(predecessor=1)
+    no_edge = dataclasses.replace(one, cand_prob=np.array([0.2, np.nan, 0.1, 0.4]))
+    assert oracle.answer_tracklet(no_edge) == TrackletAnswer(predecessor=1)
+    two = dataclasses.replace(q, cand_prob=probs, clicks_left=2)
+    assert oracle.answer_tracklet(two).clicks == 2
+
+
 @pytest.fixture(scope="module")
 def scene():
     return simulate_scene(SceneConfig(n_frames=120, n_people=12), seed=11)
@@ -209,13 +230,54 @@ def test_oracle_answers_improve_the_labels_within_the_budget(scene):
     for budget in (0, 60, 10**6):
         res = label_sequences([task], OracleAnnotator(truth), budget, tracker=_tracker(),
                               ask_all=budget > 1000)  # fmt: skip
-        assert res.clicks <= budget + 1
+        assert res.clicks <= budget
         scores.append(evaluate({"s": (gt, res.tracks["s"], n)}).combined)
     hota = [s["HOTA"] for s in scores]
     assert hota[0] < hota[1] < hota[2]
     # every decision correct (the ceiling): near-perfect boxes and identities; HOTA stays
     # lower because the simulated detector's boxes are noisy (HOTA averages IoU 0.05-0.95)
     assert scores[2]["MOTA"] > 95.0 and scores[2]["IDF1"] > 95.0
+
+
+def test_the_budget_is_never_exceeded(scene):
+    """Each question carries the clicks left; with one left the oracle neither refines nor
+    sets two links. Before, these budgets ended one click over (the last answer's cost)."""
+    _, gt, _ = scene
+    task = _task(scene)
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    oracle = OracleAnnotator(truth, refine_iou=0.95)
+    for budget in (1, 2, 13, 20):
+        res = label_sequences([task], oracle, budget, tracker=SpamTracker())
+        assert budget - 1 <= res.clicks <= budget
+    # each question is told the clicks left (1-click answers here: one fewer each time)
+    left = []
+
+    def told(answer):
+        def answer_it(q):
+            left.append(q.clicks_left)
+            return answer
+
+        return answer_it
+
+    reject = CallbackAnnotator(told(NodeAnswer("reject")), told(TrackletAnswer()))
+    assert label_sequences([task], reject, 20, tracker=SpamTracker()).clicks == 20
+    assert left == list(range(20, 0, -1))
+
+    # an annotator that ignores the limit (sets every link it can) is stopped, naming it
+    def greedy(q):
+        sides = np.asarray(q.cand_side)
+        pred, succ = np.flatnonzero(sides < 0), np.flatnonzero(sides > 0)
+        return TrackletAnswer(predecessor=int(pred[0]) if len(pred) else None,
+                              successor=int(succ[0]) if len(succ) else None)  # fmt: skip
+
+    raised = []
+    for budget in range(1, 7):
+        try:
+            label_sequences([task], CallbackAnnotator(lambda q: NodeAnswer("accept"), greedy),
+                            budget, tracker=SpamTracker())  # fmt: skip
+        except ValueError as e:
+            raised.append(str(e))
+    assert raised and all("costs 2 clicks, but the question allowed 1" in m for m in raised)
 
 
 def test_fitted_split_spends_what_the_deep_levels_cannot_take(scene):
@@ -242,7 +304,7 @@ def test_fitted_split_spends_what_the_deep_levels_cannot_take(scene):
     for fit in (False, True):
         res = label_sequences([task], OracleAnnotator(truth), budget, tracker=_tracker(),
                               fit_split=fit)  # fmt: skip
-        assert res.clicks <= budget + 1
+        assert res.clicks <= budget
         spent[fit] = res.clicks
     assert spent[True] > spent[False]
 

@@ -69,6 +69,8 @@ class NodeQuery:
         xywh: ``(4,)`` its box, pixels.
         score: detector confidence.
         prob: GNN_node's probability that it is a true object.
+        clicks_left: clicks of the budget left for this answer (``None``: no limit). With 1
+            left, "refine" (2 clicks) is not allowed: accept or reject.
     """
 
     sequence: str
@@ -77,6 +79,7 @@ class NodeQuery:
     xywh: NDArray[np.float64]
     score: float
     prob: float
+    clicks_left: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class TrackletQuery:
             without candidates only "is this a real object?" (reject, or keep); with one
             candidate, a chain of unused boxes, "does the track go on through it?" (link it,
             no link, or reject). 1 click either way.
+        clicks_left: clicks of the budget left for this answer (``None``: no limit). With 1
+            left, the answer sets one link at most (a predecessor or a successor, not both).
     """
 
     sequence: str
@@ -144,6 +149,7 @@ class TrackletQuery:
     cand_end: NDArray[np.int64]
     cand_prob: NDArray[np.float64]
     review: bool = False
+    clicks_left: int | None = None
 
     @property
     def num_candidates(self) -> int:
@@ -236,11 +242,14 @@ class OracleAnnotator:
     * Detection: accepted if it matches a ground-truth pedestrian (IoU >= 0.5, Hungarian per
       frame), else rejected. With ``refine_iou`` set, a matched box whose IoU with its match
       is below ``refine_iou`` is refined to the ground-truth box instead (2 clicks; off by
-      default, as in the paper for MOT17).
+      default, as in the paper for MOT17; with one click of the budget left, accepted).
     * Tracklet: its identity is the ground-truth id of at least half of its detections; none
       (mostly false positives, or no majority) -> rejected. Else the predecessor is the
       candidate of the same identity that ends last, the successor the one that starts first
-      (a candidate's identity is decided the same way); no such candidate -> no link.
+      (a candidate's identity is decided the same way); no such candidate -> no link. With
+      one click of the budget left and both links to set, only the one whose edge the model
+      gave the lower probability (no edge in the pruned graph counts as 0; the predecessor on
+      a tie).
     * Review of a whole final track (``TrackletQuery.review``, "is this a real object?"):
       rejected if at least half of its detections are false positives, else kept. (A track
       that switches between people has no majority identity but shows real people: the
@@ -268,7 +277,7 @@ class OracleAnnotator:
         if self.refine_iou is not None:
             gt_box = t.gt_xywh[query.det]
             iou = box_iou(xywh_to_xyxy(query.xywh[None]), xywh_to_xyxy(gt_box[None]))[0, 0]
-            if iou < self.refine_iou:
+            if iou < self.refine_iou and (query.clicks_left is None or query.clicks_left >= 2):
                 return NodeAnswer("refine", gt_box.copy())
         return NodeAnswer("accept")
 
@@ -295,6 +304,13 @@ class OracleAnnotator:
         succ = np.flatnonzero(same & (query.cand_side > 0))
         p = int(pred[np.argmax(query.cand_end[pred])]) if len(pred) else None
         s = int(succ[np.argmin(query.cand_start[succ])]) if len(succ) else None
+        one_left = query.clicks_left is not None and query.clicks_left < 2
+        if p is not None and s is not None and one_left:
+            # one click left: the link the model is less sure of (no edge counts as 0)
+            prob = np.nan_to_num(query.cand_prob, nan=0.0)
+            if prob[p] <= prob[s]:
+                return TrackletAnswer(predecessor=p)
+            return TrackletAnswer(successor=s)
         return TrackletAnswer(predecessor=p, successor=s)
 
 

@@ -176,7 +176,9 @@ class LevelBudget:
 
     ``allowance(level)`` = the level's share plus what earlier levels left (possibly minus what
     they overspent: a query's cost is known only after its answer, so the last query of a level
-    may overshoot by at most one click, which the next level pays back).
+    may overshoot by at most one click, which the next level pays back). The total is never
+    exceeded: the labeler tells each question the clicks left (``total - used``, less what the
+    current level spent), and an answer may not cost more.
     """
 
     total: int

@@ -390,6 +390,15 @@ class _Clip:
         self.open_edges[self.edges_of(v)] = False
 
 
+def _check_cost(clicks: int, left: int | None, what: str) -> None:
+    """Raise :class:`ValueError` when an answer costs more than the ``left`` clicks of the
+    budget the question allowed (``None``: no limit)."""
+    if left is not None and clicks > left:
+        raise ValueError(f"{what} costs {clicks} clicks, but the question allowed {left} (the "
+                         "rest of the budget): with one click left, set one link at most and "
+                         "do not refine")  # fmt: skip
+
+
 def _track_rows(tracks: Tracks) -> list[IntArray]:
     """Per track of ``tracks`` (sorted ids), the candidate rows of its real boxes in time
     order (interpolated boxes left out)."""
@@ -547,7 +556,7 @@ class _Session:
         return g, ep, forced
 
     # ----------------------------------------------------------------- questions
-    def _ask_node(self, c: _Clip, node: int, u: float) -> int:
+    def _ask_node(self, c: _Clip, node: int, u: float, left: int | None = None) -> int:
         t, k = self.tasks[c.task], self.know[c.task]
         assert c.node_row is not None
         row = int(c.node_row[node])
@@ -555,11 +564,12 @@ class _Session:
             return 0  # answered in an overlapping clip
         assert c.node_prob is not None
         q = NodeQuery(t.name, row, int(t.dets.frame[row]), k.xywh[row].copy(),
-                      float(t.dets.score[row]), float(c.node_prob[node]))  # fmt: skip
+                      float(t.dets.score[row]), float(c.node_prob[node]), left)  # fmt: skip
         a: NodeAnswer = self.annotator.answer_node(q)
         if not isinstance(a, NodeAnswer):
             raise TypeError(f"{type(self.annotator).__name__}.answer_node returned {a!r} for "
                             f"box {row} of {t.name}; expected a NodeAnswer")  # fmt: skip
+        _check_cost(a.clicks, left, f"the answer {a.action!r} about box {row} of {t.name}")
         if a.action == "refine" and a.xywh is None:
             raise ValueError(f"a refine answer needs the new box (box {row} of {t.name})")
         if a.action == "reject":
@@ -575,11 +585,14 @@ class _Session:
         return a.clicks
 
     def _answer_tracklet(self, q: TrackletQuery) -> TrackletAnswer:
-        """The annotator's answer to ``q``, checked to be a :class:`TrackletAnswer`."""
+        """The annotator's answer to ``q``, checked to be a :class:`TrackletAnswer` within
+        ``q.clicks_left``."""
         a = self.annotator.answer_tracklet(q)
         if not isinstance(a, TrackletAnswer):
             raise TypeError(f"{type(self.annotator).__name__}.answer_tracklet returned {a!r}; "
                             "expected a TrackletAnswer")  # fmt: skip
+        _check_cost(a.clicks, q.clicks_left, f"the answer {a} about a tracklet of {q.sequence} "
+                    f"(frames {q.start}-{q.end})")  # fmt: skip
         return a
 
     def _set_boxes(self, task: int, rows: IntArray) -> None:
@@ -592,7 +605,7 @@ class _Session:
                 c.clip.hierarchy.xywh[local[local >= 0]] = xywh[rows[local >= 0]]
 
     def _ask_tracklet(self, c: _Clip, v: int, u: float, ptr: IntArray, members: IntArray,
-                      answered: NDArray[np.bool_]) -> int:  # fmt: skip
+                      answered: NDArray[np.bool_], left: int | None = None) -> int:  # fmt: skip
         t, k = self.tasks[c.task], self.know[c.task]
         g, ep = c.graph, c.edge_prob
         assert g is not None and ep is not None
@@ -612,7 +625,8 @@ class _Session:
         prob[pos[other]] = ep[inc]
         cand_rows, owner = _gather(ptr, members, cands)
         q = TrackletQuery(t.name, g.level, dets.copy(), int(s), int(e), cand_rows, owner,
-                          side.copy(), g.node_start[cands], g.node_end[cands], prob)  # fmt: skip
+                          side.copy(), g.node_start[cands], g.node_end[cands], prob,
+                          clicks_left=left)  # fmt: skip
         a = self._answer_tracklet(q)
         for i, want, name in ((a.predecessor, -1, "predecessor"), (a.successor, 1, "successor")):
             if i is not None and not (0 <= i < len(cands) and side[i] == want):
@@ -764,10 +778,11 @@ class _Session:
                         cost = self._dry_question(c, level, v, members.get(ci),
                                                   answered[c.task])  # fmt: skip
                     elif level == 0:
-                        cost = self._ask_node(c, v, u_v)
+                        cost = self._ask_node(c, v, u_v, budget.total - budget.used - spent)
                     else:
                         ptr, mem = members[ci]
-                        cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task])
+                        cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task],
+                                                  budget.total - budget.used - spent)  # fmt: skip
                     if level > 0:
                         c.close(v)  # asked (or counted): its edges are decided
                     spent += cost
@@ -814,7 +829,7 @@ class _Session:
             frames = t.dets.frame[rows]
             q = TrackletQuery(t.name, level, rows.copy(), int(frames.min()), int(frames.max()),
                               empty_i, empty_i, empty_i, empty_i, empty_i, empty_f,
-                              review=True)  # fmt: skip
+                              review=True, clicks_left=int(clicks - spent))  # fmt: skip
             a = self._answer_tracklet(q)
             if a.predecessor is not None or a.successor is not None:
                 raise ValueError(f"a review question has no candidates to link, the answer "
@@ -899,7 +914,8 @@ class _Session:
                               chain.copy(), np.zeros(n, np.int64),
                               np.asarray([e.side], np.int64),
                               np.asarray([cf.min()], np.int64), np.asarray([cf.max()], np.int64),
-                              np.asarray([pm]), review=True)  # fmt: skip
+                              np.asarray([pm]), review=True,
+                              clicks_left=int(clicks - spent))  # fmt: skip
             a = self._answer_tracklet(q)
             named = a.successor if e.side > 0 else a.predecessor
             other = a.predecessor if e.side > 0 else a.successor
@@ -969,7 +985,8 @@ def label_sequences(
     fit_split: bool = True,
 ) -> LabelResult:
     """Label ``tasks`` with the graph hierarchy, asking ``annotator`` for at most ``budget``
-    clicks (plus at most one: a question's cost is known only after its answer).
+    clicks (never more: each question tells the annotator the clicks left, and with one left
+    an answer may not refine a box or set two links).
 
     Args:
         tasks: the sequences (one budget pool over all of them).
