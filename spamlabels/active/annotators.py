@@ -10,7 +10,9 @@ Two kinds of question (paper §3.3, Fig. 3):
   reject the tracklet (1 click: every box is a false positive), or give its predecessor and
   its successor (1 click per association set; a query with nothing to link costs 1 click, the
   "no match" answer). Every other link of the node is then known to be wrong, at no extra
-  cost. The annotator never draws a new box.
+  cost. The annotator never draws a new box. Each question carries the clicks of the budget
+  left (``clicks_left``): with one left, an answer sets one link at most, and nothing is
+  then known about the other side.
 * The same :class:`TrackletQuery` with ``review`` set and no candidates (ours, after the last
   level): "is this whole final track a real object?" Answers: reject (1 click, every box is a
   false positive) or keep (1 click, ``TrackletAnswer()``; an answer that names a link is an
@@ -69,8 +71,8 @@ class NodeQuery:
         xywh: ``(4,)`` its box, pixels.
         score: detector confidence.
         prob: GNN_node's probability that it is a true object.
-        clicks_left: clicks of the budget left for this answer (``None``: no limit). With 1
-            left, "refine" (2 clicks) is not allowed: accept or reject.
+        clicks_left: clicks of the budget left for this answer (``None``: no limit); the
+            labeler asks a node question only with 2 or more left, so any answer fits.
     """
 
     sequence: str
@@ -134,7 +136,9 @@ class TrackletQuery:
             candidate, a chain of unused boxes, "does the track go on through it?" (link it,
             no link, or reject). 1 click either way.
         clicks_left: clicks of the budget left for this answer (``None``: no limit). With 1
-            left, the answer sets one link at most (a predecessor or a successor, not both).
+            left, the answer sets one link at most (a predecessor or a successor, not both);
+            the labeler then records nothing about the other side (it is not read as "no
+            link").
     """
 
     sequence: str
@@ -242,14 +246,14 @@ class OracleAnnotator:
     * Detection: accepted if it matches a ground-truth pedestrian (IoU >= 0.5, Hungarian per
       frame), else rejected. With ``refine_iou`` set, a matched box whose IoU with its match
       is below ``refine_iou`` is refined to the ground-truth box instead (2 clicks; off by
-      default, as in the paper for MOT17; with one click of the budget left, accepted).
+      default, as in the paper for MOT17).
     * Tracklet: its identity is the ground-truth id of at least half of its detections; none
       (mostly false positives, or no majority) -> rejected. Else the predecessor is the
       candidate of the same identity that ends last, the successor the one that starts first
       (a candidate's identity is decided the same way); no such candidate -> no link. With
-      one click of the budget left and both links to set, only the one whose edge the model
-      gave the lower probability (no edge in the pruned graph counts as 0; the predecessor on
-      a tie).
+      one click of the budget left (``clicks_left``) and both links to set, only the one whose
+      edge the model gave the lower probability (no edge in the pruned graph counts as 0; the
+      predecessor on a tie): the other side stays open, not "no link".
     * Review of a whole final track (``TrackletQuery.review``, "is this a real object?"):
       rejected if at least half of its detections are false positives, else kept. (A track
       that switches between people has no majority identity but shows real people: the
@@ -277,7 +281,7 @@ class OracleAnnotator:
         if self.refine_iou is not None:
             gt_box = t.gt_xywh[query.det]
             iou = box_iou(xywh_to_xyxy(query.xywh[None]), xywh_to_xyxy(gt_box[None]))[0, 0]
-            if iou < self.refine_iou and (query.clicks_left is None or query.clicks_left >= 2):
+            if iou < self.refine_iou:
                 return NodeAnswer("refine", gt_box.copy())
         return NodeAnswer("accept")
 
@@ -317,6 +321,9 @@ class OracleAnnotator:
 @dataclass
 class CallbackAnnotator:
     """Hands every question to a function (a UI queue, a script, a test).
+
+    The answers must keep to each question's ``clicks_left`` (an answer that costs more is
+    an error naming the question).
 
     Args:
         on_node: called with each :class:`NodeQuery`, returns a :class:`NodeAnswer`.

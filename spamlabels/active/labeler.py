@@ -44,7 +44,13 @@ from spamlabels.active.annotators import (
     TrackletAnswer,
     TrackletQuery,
 )
-from spamlabels.active.budget import DEFAULT_SPLIT, LevelBudget, fit_shares, split_levels
+from spamlabels.active.budget import (
+    CLICKS_REFINE,
+    DEFAULT_SPLIT,
+    LevelBudget,
+    fit_shares,
+    split_levels,
+)
 from spamlabels.active.extension import Extension, extension_chains, track_positions
 from spamlabels.active.selection import STRATEGIES, LevelView, Selection, entropy
 from spamlabels.active.uncertainty import (
@@ -562,6 +568,8 @@ class _Session:
         row = int(c.node_row[node])
         if k.accepted[row] or k.rejected[row]:
             return 0  # answered in an overlapping clip
+        if left is not None and left < CLICKS_REFINE:
+            return 0  # its answer may refine the box (2 clicks): not asked with 1 left
         assert c.node_prob is not None
         q = NodeQuery(t.name, row, int(t.dets.frame[row]), k.xywh[row].copy(),
                       float(t.dets.score[row]), float(c.node_prob[node]), left)  # fmt: skip
@@ -585,14 +593,11 @@ class _Session:
         return a.clicks
 
     def _answer_tracklet(self, q: TrackletQuery) -> TrackletAnswer:
-        """The annotator's answer to ``q``, checked to be a :class:`TrackletAnswer` within
-        ``q.clicks_left``."""
+        """The annotator's answer to ``q``, checked to be a :class:`TrackletAnswer`."""
         a = self.annotator.answer_tracklet(q)
         if not isinstance(a, TrackletAnswer):
             raise TypeError(f"{type(self.annotator).__name__}.answer_tracklet returned {a!r}; "
                             "expected a TrackletAnswer")  # fmt: skip
-        _check_cost(a.clicks, q.clicks_left, f"the answer {a} about a tracklet of {q.sequence} "
-                    f"(frames {q.start}-{q.end})")  # fmt: skip
         return a
 
     def _set_boxes(self, task: int, rows: IntArray) -> None:
@@ -633,7 +638,13 @@ class _Session:
                 raise ValueError(f"the answer names candidate {i} as {name}: the query has "
                                  f"{len(cands)} candidates, and its {name}s are "
                                  f"{np.flatnonzero(side == want).tolist()}")  # fmt: skip
+        _check_cost(a.clicks, left, f"the answer {a} about a tracklet of {t.name} "
+                    f"(frames {s}-{e})")  # fmt: skip
         answered[dets] = True
+        # one link with one click left: the annotator could not set the other side's, so
+        # nothing is recorded about that side (not "no link")
+        single = (a.predecessor is None) != (a.successor is None)
+        unsaid = (1 if a.predecessor is not None else -1) if single and left == 1 else 0
 
         def pair(j: int) -> tuple[int, int]:
             """(last box of the earlier, first box of the later) of ``v`` and candidate ``j``."""
@@ -652,7 +663,7 @@ class _Session:
             # every candidate shown and not chosen, with or without an edge in this graph: the
             # fact also holds in overlapping clips and for the stitching of the final tracks
             for j in range(len(cands)):
-                if j not in chosen:
+                if j not in chosen and side[j] != unsaid:
                     k.cannot.setdefault(g.level, []).append(pair(j))
             text = f"link {len(chosen)}"
         self.queries.append(Query(t.name, g.level, "tracklet", len(dets), text, a.clicks, u))
@@ -985,8 +996,9 @@ def label_sequences(
     fit_split: bool = True,
 ) -> LabelResult:
     """Label ``tasks`` with the graph hierarchy, asking ``annotator`` for at most ``budget``
-    clicks (never more: each question tells the annotator the clicks left, and with one left
-    an answer may not refine a box or set two links).
+    clicks (never more: each question tells the annotator the clicks left; a GNN_node
+    question, whose answer may refine the box, is asked only with 2 or more left, and with
+    one left a tracklet answer sets one link at most, the other side left open).
 
     Args:
         tasks: the sequences (one budget pool over all of them).

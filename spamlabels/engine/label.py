@@ -342,6 +342,15 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         f"Clicks per level (0 = GNN_node; one past the last edge level = the review "
         f"of whole final tracks): {per_level}",
     ]
+    left = int(e["budget_clicks"]) - int(e["clicks"])
+    if left > 0 and int(e["budget_clicks"]) > 0:
+        lines += ["", f"{left} clicks of the budget were left unspent: the levels are asked "
+                      "bottom-up, and the deepest ones had fewer uncertain questions than the "
+                      "plan gave them" + (", nor did the review find more tracks or track ends "
+                      "to ask" if job.strategy == "hierarchical" else "") + ". A top-up run with "
+                      f"`--answers` this run's answers.json and `--budget {left}` keeps every "
+                      "answer and spends them on new questions where the model is still "
+                      "uncertain, if any."]  # fmt: skip
     links = e["links"]
     if links["not_held"]:  # answers the labels do not show: worth a look in the app
         lines += ["", f"Links set by the annotator: {links['set']}; the labels keep all but "
