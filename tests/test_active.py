@@ -106,6 +106,9 @@ def test_parse_budget_and_full_cost():
             check_split(split)
     with pytest.raises(ValueError, match="full manual cost"):
         parse_budget("1%", None)
+    assert parse_budget("0%", 1000) == 0 and parse_budget("0.1%", 1000) == 1
+    with pytest.raises(ValueError, match="less than one click"):  # not silently 0
+        parse_budget("0.001%", 1000)
     gt = make_tracks([(1, 1, 0, 0, 5, 5), (2, 1, 0, 0, 5, 5), (3, 1, 0, 0, 5, 5),
                       (1, 2, 9, 9, 5, 5), (2, 2, 9, 9, 5, 5), (1, 3, 20, 20, 5, 5)],
                      cls=[1, 1, 1, 1, 1, 7])  # fmt: skip
@@ -373,8 +376,8 @@ def test_cli_label_writes_labels_provenance_and_effort(seq_dir, tmp_path, capsys
     effort = json.loads((out / "effort.json").read_text())
     assert effort["clicks"] <= effort["budget_clicks"]
     left = effort["budget_clicks"] - effort["clicks"]
-    said = f"{left} clicks of the budget were left unspent" in (out / "report.md").read_text()
-    assert said == (left > 0)
+    said = "of the budget were left unspent" in (out / "report.md").read_text()
+    assert said == (left > 1)
     assert effort["fraction"] == pytest.approx(effort["clicks"] / effort["full_cost_clicks"])
     assert effort["per_sequence"][name]["clicks"] == effort["clicks"]
     assert sum(effort["per_level"].values()) == effort["clicks"]
@@ -1040,6 +1043,29 @@ def test_a_box_rejected_twice_keeps_the_lower_level(scene):
     twice = {**d, "rejected": [1, 1, 3, 4], "rejected_level": [6, 5, 2, 2]}
     back = HumanKnowledge.from_dict(twice, _task(scene).dets)
     assert back.rejected_at[[1, 3, 4]].tolist() == [5, 2, 2]
+
+
+def test_report_says_whether_a_top_up_would_spend_the_clicks_left(seq_dir, tmp_path):
+    """Unspent clicks: with every level out of questions nothing is left to ask; with levels
+    stopped by their share (here the split gave the first ones none) a top-up asks them."""
+    full = tmp_path / "full"
+    assert main(["label", str(seq_dir), "--budget", "100%", "--out", str(full),
+                 "--no-progress"]) == 0  # fmt: skip
+    e = json.loads((full / "effort.json").read_text())
+    assert e["clicks"] < e["budget_clicks"]
+    report = (full / "report.md").read_text()
+    assert "nothing is left to ask" in report and "top-up" not in report
+    deep = tmp_path / "deep"
+    assert main(["label", str(seq_dir), "--budget", "5%", "--split", "0,0,1", "--out",
+                 str(deep), "--no-progress"]) == 0  # fmt: skip
+    e = json.loads((deep / "effort.json").read_text())
+    left = e["budget_clicks"] - e["clicks"]
+    report = (deep / "report.md").read_text()
+    assert left > 1 and f"`--budget {left}` asks them; give level 0" in report
+    top = tmp_path / "top"  # as advised, with the default split
+    assert main(["label", str(seq_dir), "--budget", str(left), "--answers",
+                 str(deep / "answers.json"), "--out", str(top), "--no-progress"]) == 0  # fmt: skip
+    assert 0 < json.loads((top / "effort.json").read_text())["clicks"] <= left
 
 
 def test_cli_label_tops_up_earlier_answers_without_asking_twice(seq_dir, tmp_path, capsys):

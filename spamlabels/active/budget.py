@@ -83,7 +83,11 @@ def parse_budget(text: str, full: int | None) -> int:
             raise ValueError(f"budget {text!r}: a percentage must lie in 0-100 %")
         if full is None:
             raise ValueError(f"budget {text!r}: a percentage needs the full manual cost")
-        return round(share * full)
+        clicks = round(share * full)
+        if share > 0 and clicks == 0:
+            raise ValueError(f"budget {text!r} is less than one click of the full manual cost "
+                             f"({full} clicks); give 0 for the pseudo-labels alone")  # fmt: skip
+        return clicks
     try:
         clicks = int(t)
     except ValueError:

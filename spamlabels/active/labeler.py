@@ -303,12 +303,17 @@ class LabelResult:
         queries: every question asked, in order.
         budget: the budget in clicks.
         knowledge: per sequence, what the annotator said.
+        open_levels: the levels that stopped with questions left, because their allowance was
+            spent (where a top-up would find questions; empty when every level ran out).
+        shares: the budget share of each level the run used (after fitting the split).
     """
 
     tracks: dict[str, Tracks]
     queries: list[Query]
     budget: int
     knowledge: dict[str, HumanKnowledge]
+    open_levels: tuple[int, ...] = ()
+    shares: tuple[float, ...] = ()
 
     @property
     def clicks(self) -> int:
@@ -445,6 +450,7 @@ class _Session:
         self.rng = np.random.default_rng(seed)
         self.know: list[HumanKnowledge] = []
         self.queries: list[Query] = []
+        self.open_levels: list[int] = []  # levels that stopped with questions left
         self.clips: list[_Clip] = []
         self.per_task: list[list[ClipResult]] = []
         # per sequence: sum and count of GNN_node's probability of each candidate over the
@@ -714,6 +720,14 @@ class _Session:
         cands.sort(key=lambda x: -x[0])
         return cands, members
 
+    def _end_level(self, budget: LevelBudget, level: int, spent: int, left: bool) -> None:
+        """Record level ``level``'s clicks, whether it stopped with questions ``left`` (its
+        allowance spent), and clamp and round it."""
+        budget.spend(level, spent)
+        if left:
+            self.open_levels.append(level)
+        self._apply_level(level)
+
     def _apply_level(self, level: int) -> None:
         """Clamp what is known, round, and go to the next level in every clip."""
         for c in self.clips:
@@ -799,8 +813,7 @@ class _Session:
                     spent += cost
                     if progress is not None and cost:
                         progress.update(cost)
-                budget.spend(level, spent)
-                self._apply_level(level)
+                self._end_level(budget, level, spent, bool(heap))
         if not dry and self.strategy.existence and not self.ask_all:
             level = len(budget.shares)
             budget.spend(level, self.review(level, budget.total - budget.used, progress))
@@ -1060,6 +1073,8 @@ def label_sequences(
             session.queries,
             int(budget),
             {t.name: k for t, k in zip(session.tasks, session.know, strict=True)},
+            tuple(session.open_levels),
+            tuple(float(x) for x in shares),
         )
     finally:
         tracker.frame_rate, tracker.image_size = kept

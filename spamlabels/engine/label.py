@@ -306,15 +306,50 @@ def _provenance_csv(tracks: Tracks) -> str:
     return buf.getvalue()
 
 
+def _count(n: int, word: str) -> str:
+    """``"1 click"``, ``"2 clicks"``."""
+    return f"{n} {word}{'' if int(n) == 1 else 's'}"
+
+
+def _unspent(left: int, result: LabelResult, review: bool) -> str:
+    """report.md's sentence on the ``left`` clicks a run did not spend: why, and whether a
+    top-up (``--answers``) would find questions to spend them on."""
+    head = f"{_count(left, 'click')} of the budget {'was' if left == 1 else 'were'} left unspent"
+    after = ", and so did the review of tracks and track ends" if review else ""
+    if not result.open_levels:
+        return (
+            f"{head}: every level ran out of uncertain questions{after}. With these "
+            "answers nothing is left to ask."
+        )
+    one = len(result.open_levels) == 1
+    levels = ("level " if one else "levels ") + ", ".join(map(str, result.open_levels))
+    starved = [lv for lv in result.open_levels
+               if lv < len(result.shares) and result.shares[lv] == 0]  # fmt: skip
+    text = (
+        f"{head}: {levels} still had questions when "
+        f"{'its share was' if one else 'their shares were'} spent, and the other levels ran "
+        f"out of questions{after}. A top-up run with `--answers` this run's answers.json "
+        f"and `--budget {left}` asks them"
+    )
+    if starved:
+        text += (
+            f"; give level {', '.join(map(str, starved))} a share with `--split` (this "
+            "run's split gave none)"
+        )
+    return text + "."
+
+
 def _report(summary: LabelSummary, job: LabelJob) -> str:
     e = summary.effort
     frac = f"{100 * e['fraction']:.2f} %" if e["fraction"] is not None else "n/a"
     lines = [
         "# spam label report", "",
-        f"Budget {job.budget} = {e['budget_clicks']} clicks; spent {e['clicks']} clicks"
+        f"Budget {job.budget} = {_count(e['budget_clicks'], 'click')}; spent "
+        f"{_count(e['clicks'], 'click')}"
         + (f" (+ {e['prior_clicks']} in earlier answers)" if e["prior_clicks"] else "")
         + f" ({frac} of the full manual cost, {e['full_cost_clicks']} clicks) on "
-        f"{e['questions']} questions ({job.annotator} annotator, {job.strategy} selection).", "",
+        f"{_count(e['questions'], 'question')} ({job.annotator} annotator, {job.strategy} "
+        "selection).", "",
         "| sequence | boxes | pseudo | human-accepted | human-refined | interpolated "
         "| human-linked | clicks (+ earlier) | effort (all clicks) | HOTA | MOTA | IDF1 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -343,14 +378,8 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         f"of whole final tracks): {per_level}",
     ]
     left = int(e["budget_clicks"]) - int(e["clicks"])
-    if left > 0 and int(e["budget_clicks"]) > 0:
-        lines += ["", f"{left} clicks of the budget were left unspent: the levels are asked "
-                      "bottom-up, and the deepest ones had fewer uncertain questions than the "
-                      "plan gave them" + (", nor did the review find more tracks or track ends "
-                      "to ask" if job.strategy == "hierarchical" else "") + ". A top-up run with "
-                      f"`--answers` this run's answers.json and `--budget {left}` keeps every "
-                      "answer and spends them on new questions where the model is still "
-                      "uncertain, if any."]  # fmt: skip
+    if left > 0:
+        lines += ["", _unspent(left, summary.result, job.strategy == "hierarchical")]
     links = e["links"]
     if links["not_held"]:  # answers the labels do not show: worth a look in the app
         lines += ["", f"Links set by the annotator: {links['set']}; the labels keep all but "
