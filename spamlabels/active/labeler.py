@@ -799,15 +799,15 @@ class _Session:
                             if now > 0:
                                 heapq.heappush(heap, (-now, i, now, ci, v))
                             continue
+                    left = budget.total - budget.used - spent  # of the whole budget
                     if dry:
                         cost = self._dry_question(c, level, v, members.get(ci),
                                                   answered[c.task])  # fmt: skip
                     elif level == 0:
-                        cost = self._ask_node(c, v, u_v, budget.total - budget.used - spent)
+                        cost = self._ask_node(c, v, u_v, left)
                     else:
                         ptr, mem = members[ci]
-                        cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task],
-                                                  budget.total - budget.used - spent)  # fmt: skip
+                        cost = self._ask_tracklet(c, v, u_v, ptr, mem, answered[c.task], left)
                     if level > 0:
                         c.close(v)  # asked (or counted): its edges are decided
                     spent += cost
