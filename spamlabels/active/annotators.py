@@ -10,9 +10,11 @@ Two kinds of question (paper §3.3, Fig. 3):
   reject the tracklet (1 click: every box is a false positive), or give its predecessor and
   its successor (1 click per association set; a query with nothing to link costs 1 click, the
   "no match" answer). Every other link of the node is then known to be wrong, at no extra
-  cost. The annotator never draws a new box. Each question carries the clicks of the budget
-  left (``clicks_left``): with one left, an answer sets one link at most, and nothing is
-  then known about the other side.
+  cost. A link the annotator set before (to a neighbour asked earlier, or in an earlier run;
+  ``cand_known``) is shown as set: naming it again costs nothing, and a tracklet whose sides
+  are all set is not asked. The annotator never draws a new box. Each question carries the
+  clicks of the budget left (``clicks_left``): with one left, an answer sets one new link at
+  most, and nothing is then known about the other side.
 * The same :class:`TrackletQuery` with ``review`` set and no candidates (ours, after the last
   level): "is this whole final track a real object?" Answers: reject (1 click, every box is a
   false positive) or keep (1 click, ``TrackletAnswer()``; an answer that names a link is an
@@ -136,9 +138,12 @@ class TrackletQuery:
             candidate, a chain of unused boxes, "does the track go on through it?" (link it,
             no link, or reject). 1 click either way.
         clicks_left: clicks of the budget left for this answer (``None``: no limit). With 1
-            left, the answer sets one link at most (a predecessor or a successor, not both);
-            the labeler then records nothing about the other side (it is not read as "no
-            link").
+            left, the answer sets one new link at most (a predecessor or a successor, not
+            both, unless one of them is in ``cand_known``); the labeler then records nothing
+            about the other side (it is not read as "no link").
+        cand_known: ``(C,)`` the candidates the annotator already linked to this tracklet
+            (``None``: none). They are shown as set; an answer that names them again pays
+            nothing for them (:meth:`cost`), and one that leaves them out does not undo them.
     """
 
     sequence: str
@@ -154,11 +159,28 @@ class TrackletQuery:
     cand_prob: NDArray[np.float64]
     review: bool = False
     clicks_left: int | None = None
+    cand_known: NDArray[np.bool_] | None = None
 
     @property
     def num_candidates(self) -> int:
         """``C``."""
         return int(self.cand_side.shape[0])
+
+    def known(self) -> NDArray[np.bool_]:
+        """``(C,)`` ``cand_known``, all false when it is not given."""
+        if self.cand_known is None:
+            return np.zeros(self.num_candidates, bool)
+        return np.asarray(self.cand_known, bool)
+
+    def cost(self, answer: TrackletAnswer) -> int:
+        """Clicks ``answer`` costs here: as :attr:`TrackletAnswer.clicks`, but a link to a
+        candidate of ``cand_known`` (set before) is free: 1 per new link, at least 1."""
+        if answer.reject:
+            return answer.clicks
+        known = self.known()
+        new = [i for i in (answer.predecessor, answer.successor)
+               if i is not None and not (0 <= i < len(known) and known[i])]  # fmt: skip
+        return max(1, len(new)) * CLICKS_ASSOCIATE
 
     def candidate(self, index: int) -> NDArray[np.int64]:
         """Rows of candidate ``index``'s detections."""
@@ -187,7 +209,8 @@ class TrackletAnswer:
 
     @property
     def clicks(self) -> int:
-        """Clicks this answer costs: 1 to reject, else 1 per link set, at least 1."""
+        """Clicks this answer costs: 1 to reject, else 1 per link set, at least 1 (a link
+        set before is free: :meth:`TrackletQuery.cost`)."""
         if self.reject:
             return CLICKS_REJECT
         links = (self.predecessor is not None) + (self.successor is not None)
@@ -250,10 +273,12 @@ class OracleAnnotator:
     * Tracklet: its identity is the ground-truth id of at least half of its detections; none
       (mostly false positives, or no majority) -> rejected. Else the predecessor is the
       candidate of the same identity that ends last, the successor the one that starts first
-      (a candidate's identity is decided the same way); no such candidate -> no link. With
-      one click of the budget left (``clicks_left``) and both links to set, only the one whose
-      edge the model gave the lower probability (no edge in the pruned graph counts as 0; the
-      predecessor on a tie): the other side stays open, not "no link".
+      (a candidate's identity is decided the same way); no such candidate -> no link. A side
+      with a link set before (``cand_known``) keeps it: the oracle names it again (free), the
+      one that ends last (starts first) if there are several. With one click of the budget
+      left (``clicks_left``) and two new links to set, only the one whose edge the model gave
+      the lower probability (no edge in the pruned graph counts as 0; the predecessor on a
+      tie): the other side stays open, not "no link".
     * Review of a whole final track (``TrackletQuery.review``, "is this a real object?"):
       rejected if at least half of its detections are false positives, else kept. (A track
       that switches between people has no majority identity but shows real people: the
@@ -306,10 +331,16 @@ class OracleAnnotator:
         same = majority_ids(gid[query.cand_rows], query.cand_of_row, query.num_candidates) == me
         pred = np.flatnonzero(same & (query.cand_side < 0))
         succ = np.flatnonzero(same & (query.cand_side > 0))
+        known = query.known()
+        if (known & (query.cand_side < 0)).any():  # set before: kept
+            pred = np.flatnonzero(known & (query.cand_side < 0))
+        if (known & (query.cand_side > 0)).any():
+            succ = np.flatnonzero(known & (query.cand_side > 0))
         p = int(pred[np.argmax(query.cand_end[pred])]) if len(pred) else None
         s = int(succ[np.argmin(query.cand_start[succ])]) if len(succ) else None
         one_left = query.clicks_left is not None and query.clicks_left < 2
-        if p is not None and s is not None and one_left:
+        new = p is not None and s is not None and not known[p] and not known[s]
+        if new and one_left:
             # one click left: the link the model is less sure of (no edge counts as 0)
             prob = np.nan_to_num(query.cand_prob, nan=0.0)
             if prob[p] <= prob[s]:

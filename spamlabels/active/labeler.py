@@ -199,10 +199,18 @@ class HumanKnowledge:
         self.rejected[r] = True
 
     def link(self, pairs: Iterable[tuple[int, int]], level: int) -> None:
-        """Add ``pairs`` to ``must``, given at ``level``."""
+        """Add ``pairs`` to ``must``, given at ``level``; a pair already there is not added
+        again and keeps the lower of the two levels."""
+        index = {p: i for i, p in enumerate(self.must)}
         for a, b in pairs:
-            self.must.append((int(a), int(b)))
-            self.must_at.append(level)
+            p = (int(a), int(b))
+            i = index.get(p)
+            if i is None:
+                index[p] = len(self.must)
+                self.must.append(p)
+                self.must_at.append(level)
+            else:
+                self.must_at[i] = min(self.must_at[i], level)
 
     def rejected_by(self, level: int) -> NDArray[np.bool_]:
         """``(n,)`` the boxes rejected at ``level`` or below."""
@@ -456,6 +464,8 @@ class _Session:
         # per sequence: sum and count of GNN_node's probability of each candidate over the
         # clips that hold it (the review of final tracks reads their mean)
         self.box_prob: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
+        # per sequence: ``must`` as an (M, 2) array, rebuilt when pairs were added
+        self.must_rows: dict[int, IntArray] = {}
         for i, t in enumerate(self.tasks):
             known = prior.get(t.name) if prior is not None else None
             fresh = HumanKnowledge.empty(t.dets)
@@ -615,6 +625,21 @@ class _Session:
                 local = c.local[rows]
                 c.clip.hierarchy.xywh[local[local >= 0]] = xywh[rows[local >= 0]]
 
+    def _known_links(self, task: int, dets: IntArray, cand_rows: IntArray, owner: IntArray,
+                     n_cands: int) -> NDArray[np.bool_]:  # fmt: skip
+        """``(n_cands,)`` the candidates that a pair of ``must`` already links to the
+        tracklet ``dets`` (``cand_rows``, ``owner``: their rows and the candidate of each)."""
+        must = self.know[task].must
+        m = self.must_rows.get(task)
+        if m is None or len(m) != len(must):  # pairs are only ever added
+            m = self.must_rows[task] = np.asarray(must, np.int64).reshape(-1, 2)
+        known = np.zeros(n_cands, bool)
+        if len(m):
+            mine = np.isin(m, dets)
+            partners = np.concatenate([m[mine[:, 0], 1], m[mine[:, 1], 0]])
+            known[owner[np.isin(cand_rows, partners)]] = True
+        return known
+
     def _ask_tracklet(self, c: _Clip, v: int, u: float, ptr: IntArray, members: IntArray,
                       answered: NDArray[np.bool_], left: int | None = None) -> int:  # fmt: skip
         t, k = self.tasks[c.task], self.know[c.task]
@@ -635,22 +660,29 @@ class _Session:
         other = np.where(g.src[inc] == v, g.dst[inc], g.src[inc])
         prob[pos[other]] = ep[inc]
         cand_rows, owner = _gather(ptr, members, cands)
+        known = self._known_links(c.task, dets, cand_rows, owner, len(cands))
+        if known.any() and all(known[side == d].any() for d in (-1, 1) if (side == d).any()):
+            return 0  # every side with candidates was linked before: nothing to ask
         q = TrackletQuery(t.name, g.level, dets.copy(), int(s), int(e), cand_rows, owner,
                           side.copy(), g.node_start[cands], g.node_end[cands], prob,
-                          clicks_left=left)  # fmt: skip
+                          clicks_left=left, cand_known=known.copy())  # fmt: skip
         a = self._answer_tracklet(q)
         for i, want, name in ((a.predecessor, -1, "predecessor"), (a.successor, 1, "successor")):
             if i is not None and not (0 <= i < len(cands) and side[i] == want):
                 raise ValueError(f"the answer names candidate {i} as {name}: the query has "
                                  f"{len(cands)} candidates, and its {name}s are "
                                  f"{np.flatnonzero(side == want).tolist()}")  # fmt: skip
-        _check_cost(a.clicks, left, f"the answer {a} about a tracklet of {t.name} "
+        clicks = q.cost(a)
+        _check_cost(clicks, left, f"the answer {a} about a tracklet of {t.name} "
                     f"(frames {s}-{e})")  # fmt: skip
         answered[dets] = True
-        # one link with one click left: the annotator could not set the other side's, so
+        # one new link with one click left: the annotator could not set the other side's, so
         # nothing is recorded about that side (not "no link")
         single = (a.predecessor is None) != (a.successor is None)
-        unsaid = (1 if a.predecessor is not None else -1) if single and left == 1 else 0
+        named = a.predecessor if a.predecessor is not None else a.successor
+        unsaid = 0
+        if single and left == 1 and named is not None and not known[named]:
+            unsaid = 1 if a.predecessor is not None else -1
 
         def pair(j: int) -> tuple[int, int]:
             """(last box of the earlier, first box of the later) of ``v`` and candidate ``j``."""
@@ -666,14 +698,15 @@ class _Session:
             k.linked[dets] = True
             chosen = {i for i in (a.predecessor, a.successor) if i is not None}
             k.link([pair(i) for i in sorted(chosen)], g.level)
-            # every candidate shown and not chosen, with or without an edge in this graph: the
-            # fact also holds in overlapping clips and for the stitching of the final tracks
+            # every candidate shown and not chosen (nor linked before), with or without an
+            # edge in this graph: the fact also holds in overlapping clips and for the
+            # stitching of the final tracks
             for j in range(len(cands)):
-                if j not in chosen and side[j] != unsaid:
+                if j not in chosen and not known[j] and side[j] != unsaid:
                     k.cannot.setdefault(g.level, []).append(pair(j))
             text = f"link {len(chosen)}"
-        self.queries.append(Query(t.name, g.level, "tracklet", len(dets), text, a.clicks, u))
-        return a.clicks
+        self.queries.append(Query(t.name, g.level, "tracklet", len(dets), text, clicks, u))
+        return clicks
 
     # ----------------------------------------------------------------- the run
     def _score_level(self, level: int) -> tuple[list[tuple[float, float, int, int]],
