@@ -8,7 +8,7 @@ budget) and frame-based labelling at the same clicks (every k-th frame labelled 
 interpolated). The x-axis of the plot is the effort actually spent (the split over levels is
 fitted to what each level can take, ``label_sequences(fit_split=True)``; with
 ``--no-fit-split`` a level that runs out of questions passes its share on and the last levels
-leave it unspent).
+leave it unspent; up to ``--passes`` passes, 2 as ``spam label``, spend what a pass left).
 
     python benchmarks/active_mot17.py --half val --out runs/active_mot17.json \
         --plot docs/active_mot17.png
@@ -176,8 +176,9 @@ def _table_from(paths: list[Path], plot: Path | None) -> None:
     """Print the table of earlier ``--out`` JSONs (rows pooled; the runs must share their
     set-up and must not repeat a (method, budget, run budget)) and draw ``plot``."""
     saved = [json.loads(p.read_text()) for p in paths]
-    setup = ("detector", "half", "min_conf", "score_map", "full_cost", "fit_split")
-    old = {"score_map": "none"}  # files written before the option held raw scores
+    setup = ("detector", "half", "min_conf", "score_map", "full_cost", "fit_split", "passes")
+    # files written before these options: raw scores, one pass
+    old: dict[str, Any] = {"score_map": "none", "passes": 1}
     if len({tuple(s.get(k, old.get(k)) for k in setup) for s in saved}) > 1:
         raise SystemExit(f"--table-from: the runs differ in {', '.join(setup)}")
     rows = [r for s in saved for r in s["rows"]]
@@ -221,6 +222,9 @@ def main() -> None:
     ap.add_argument("--no-fit-split", action="store_true",
                     help="the paper's split with roll-over only, instead of the split "
                          "fitted to what each level can take")  # fmt: skip
+    ap.add_argument("--passes", type=int, default=2,
+                    help="the most passes over the hierarchy (label_sequences(passes=); "
+                         "spam label's default 2; 1: the paper's single pass)")  # fmt: skip
     add_post_options(ap)
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-frame-based", action="store_true")
@@ -271,7 +275,8 @@ def main() -> None:
                 run_budget = round(float(budget_text) * float(f), 4)
                 res = label_sequences(tasks, OracleAnnotator(truth), round(clicks * float(f)),
                                       tracker=tracker, strategy=pick,
-                                      fit_split=not args.no_fit_split)  # fmt: skip
+                                      fit_split=not args.no_fit_split,
+                                      passes=args.passes)  # fmt: skip
                 record(strategy, float(budget_text), res.clicks, _score(inputs, res.tracks),
                        time.perf_counter() - t0, f" at {run_budget:.3f} %" * (n > 1),
                        run_budget)  # fmt: skip
@@ -290,6 +295,7 @@ def main() -> None:
                                         "min_conf": args.min_conf, "full_cost": full,
                                         "score_map": args.score_map,
                                         "fit_split": not args.no_fit_split,
+                                        "passes": args.passes,
                                         "rows": rows}, indent=1) + "\n")  # fmt: skip
     print(markdown(rows))
     if args.plot:

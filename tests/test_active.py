@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 from pathlib import Path
@@ -107,6 +108,11 @@ def test_parse_budget_and_full_cost():
     with pytest.raises(ValueError, match="full manual cost"):
         parse_budget("1%", None)
     assert parse_budget("0%", 1000) == 0 and parse_budget("0.1%", 1000) == 1
+    assert parse_budget("1000", 1000) == 1000  # all of it, as 100%
+    with pytest.raises(ValueError, match="more than the full manual cost"):
+        parse_budget("1001", 1000)
+    with pytest.raises(ValueError, match="more than"):
+        parse_budget("99999999999999999999999", None)
     with pytest.raises(ValueError, match="less than one click"):  # not silently 0
         parse_budget("0.001%", 1000)
     gt = make_tracks([(1, 1, 0, 0, 5, 5), (2, 1, 0, 0, 5, 5), (3, 1, 0, 0, 5, 5),
@@ -167,12 +173,18 @@ def test_oracle_answers_from_ground_truth():
     assert oracle.answer_tracklet(lone).clicks == 1
 
 
-def test_with_one_click_left_the_oracle_sets_one_link():
+def _two_sided():
+    """An oracle and a query on a tracklet of object 7 (rows 1, 2) with two true links: the
+    predecessor 1 (ending at 8, after candidate 0 of object 7 too) and the successor 3."""
     gid = np.array([7, 7, 7, 8, 8, -1, -1, 7])
     boxes = np.tile([0.0, 0.0, 10.0, 20.0], (8, 1))
-    oracle = OracleAnnotator({"s": SequenceTruth(gid, boxes)})
     q = _query([1, 2], [-1, -1, 1, 1], [1, 6, 13, 20], [5, 8, 15, 25],
                [np.array([0]), np.array([0]), np.array([3, 4]), np.array([7])])  # fmt: skip
+    return OracleAnnotator({"s": SequenceTruth(gid, boxes)}), q
+
+
+def test_with_one_click_left_the_oracle_sets_one_link():
+    oracle, q = _two_sided()
     # both links are true; with one click only the one the model is less sure of
     probs = np.array([0.2, 0.9, 0.1, 0.4])
     one = dataclasses.replace(q, cand_prob=probs, clicks_left=1)
@@ -186,11 +198,7 @@ def test_with_one_click_left_the_oracle_sets_one_link():
 
 
 def test_a_link_set_before_is_kept_by_the_oracle_and_free():
-    gid = np.array([7, 7, 7, 8, 8, -1, -1, 7])
-    boxes = np.tile([0.0, 0.0, 10.0, 20.0], (8, 1))
-    oracle = OracleAnnotator({"s": SequenceTruth(gid, boxes)})
-    q = _query([1, 2], [-1, -1, 1, 1], [1, 6, 13, 20], [5, 8, 15, 25],
-               [np.array([0]), np.array([0]), np.array([3, 4]), np.array([7])])  # fmt: skip
+    oracle, q = _two_sided()
     assert oracle.answer_tracklet(q) == TrackletAnswer(predecessor=1, successor=3)
     # candidate 0 (object 7 too) was linked before: kept, and naming it again is free
     known = dataclasses.replace(q, cand_known=np.array([True, False, False, False]))
@@ -364,6 +372,33 @@ def test_the_budget_is_never_exceeded(scene):
         except ValueError as e:
             raised.append(str(e))
     assert raised and all("costs 2 clicks, but the question allowed 1" in m for m in raised)
+
+
+def test_a_second_pass_is_a_top_up_of_what_the_first_left(scene):
+    """With ``passes=2``, clicks a pass leaves while levels still had questions are spent by
+    a second pass from its answers: the same as a top-up run given them."""
+    _, gt, _ = scene
+    task = _task(scene)
+    truth = {"s": SequenceTruth.from_ground_truth(task.dets, gt)}
+    kw = {"tracker": _tracker(), "strategy": "paper"}
+    one = label_sequences([task], OracleAnnotator(truth), 500, **kw)
+    assert one.passes == 1 and one.clicks < 500 and one.open_levels  # clicks left to ask
+    two = label_sequences([task], OracleAnnotator(truth), 500, passes=2, **kw)
+    assert two.passes == 2 and one.clicks < two.clicks <= 500
+    first = [q for q in two.queries if q.round == 1]
+    assert first == one.queries  # the first pass is the single-pass run
+    top = label_sequences([task], OracleAnnotator(truth), 500 - one.clicks, prior=one.knowledge,
+                          **kw)  # fmt: skip
+    assert [dataclasses.replace(q, round=2) for q in top.queries] == two.queries[len(first) :]
+    a, b = top.tracks["s"], two.tracks["s"]
+    np.testing.assert_array_equal(a.id, b.id)
+    np.testing.assert_array_equal(a.xywh, b.xywh)
+    assert top.knowledge["s"].must == two.knowledge["s"].must
+    # nothing left after a pass, or nothing asked: no second pass
+    assert label_sequences([task], OracleAnnotator(truth), 300, passes=2, **kw).passes == 1
+    assert label_sequences([task], OracleAnnotator(truth), 0, passes=3, **kw).passes == 1
+    with pytest.raises(ValueError, match="passes"):
+        label_sequences([task], OracleAnnotator(truth), 10, passes=0, **kw)
 
 
 def test_fitted_split_spends_what_the_deep_levels_cannot_take(scene):
@@ -1117,11 +1152,22 @@ def test_report_says_whether_a_top_up_would_spend_the_clicks_left(seq_dir, tmp_p
     assert "nothing is left to ask" in report and "top-up" not in report
     deep = tmp_path / "deep"
     assert main(["label", str(seq_dir), "--budget", "5%", "--split", "0,0,1", "--out",
-                 str(deep), "--no-progress"]) == 0  # fmt: skip
+                 str(deep), "--no-progress", "--passes", "1"]) == 0  # fmt: skip
     e = json.loads((deep / "effort.json").read_text())
     left = e["budget_clicks"] - e["clicks"]
     report = (deep / "report.md").read_text()
     assert left > 1 and f"`--budget {left}` asks them; give level 0" in report
+    assert "1 pass over the hierarchy" in report
+    # by default a second pass spends what the first left on the levels that had a share
+    again = tmp_path / "again"
+    assert main(["label", str(seq_dir), "--budget", "5%", "--split", "0,0,1", "--out",
+                 str(again), "--no-progress"]) == 0  # fmt: skip
+    e2 = json.loads((again / "effort.json").read_text())
+    assert e["clicks"] < e2["clicks"] <= e2["budget_clicks"]
+    assert e2["settings"]["passes"] == 2 and "2 passes over" in (again / "report.md").read_text()
+    rows = list(csv.DictReader((again / "questions.csv").open()))
+    assert {r["pass"] for r in rows} == {"1", "2"}
+    assert sum(int(r["clicks"]) for r in rows if r["pass"] == "1") == e["clicks"]
     top = tmp_path / "top"  # as advised, with the default split
     assert main(["label", str(seq_dir), "--budget", str(left), "--answers",
                  str(deep / "answers.json"), "--out", str(top), "--no-progress"]) == 0  # fmt: skip

@@ -68,9 +68,14 @@ def full_cost(gt: Tracks) -> int:
     return manual_clicks(gt[counted_boxes(gt)])
 
 
+MAX_CLICKS = 1 << 52
+"""The largest budget in clicks :func:`parse_budget` takes when the full cost is not known."""
+
+
 def parse_budget(text: str, full: int | None) -> int:
-    """Clicks of a budget given as clicks (``"500"``) or as a share of the full manual cost
-    (``"3.3%"``, which needs ``full``). Raises :class:`ValueError` for anything else."""
+    """Clicks of a budget given as clicks (``"500"``, at most ``full`` when it is given) or as
+    a share of the full manual cost (``"3.3%"``, which needs ``full``). Raises
+    :class:`ValueError` for anything else."""
     t = text.strip()
     if t.endswith("%"):
         try:
@@ -96,6 +101,12 @@ def parse_budget(text: str, full: int | None) -> int:
         ) from None
     if clicks < 0:
         raise ValueError(f"budget {text!r}: must not be negative")
+    if full is not None and clicks > full:
+        raise ValueError(f"budget {text!r} is more than the full manual cost ({full} "
+                         "clicks, every box drawn and linked by hand): 100% is all of "
+                         "it")  # fmt: skip
+    if clicks > MAX_CLICKS:
+        raise ValueError(f"budget {text!r}: more than {MAX_CLICKS} clicks")
     return clicks
 
 

@@ -300,6 +300,8 @@ class Query:
     answer: str
     clicks: int
     uncertainty: float
+    round: int = 1
+    """The pass of the run that asked it (1 = the first; ``label_sequences(passes=...)``)."""
 
 
 @dataclass
@@ -312,8 +314,11 @@ class LabelResult:
         budget: the budget in clicks.
         knowledge: per sequence, what the annotator said.
         open_levels: the levels that stopped with questions left, because their allowance was
-            spent (where a top-up would find questions; empty when every level ran out).
-        shares: the budget share of each level the run used (after fitting the split).
+            spent (where a top-up would find questions; empty when every level ran out), in
+            the last pass.
+        shares: the budget share of each level the run used (after fitting the split), in
+            the last pass.
+        passes: the passes over the hierarchy the run made.
     """
 
     tracks: dict[str, Tracks]
@@ -322,6 +327,7 @@ class LabelResult:
     knowledge: dict[str, HumanKnowledge]
     open_levels: tuple[int, ...] = ()
     shares: tuple[float, ...] = ()
+    passes: int = 1
 
     @property
     def clicks(self) -> int:
@@ -1040,6 +1046,7 @@ def label_sequences(
     ask_all: bool = False,
     prior: Mapping[str, HumanKnowledge] | None = None,
     fit_split: bool = True,
+    passes: int = 1,
 ) -> LabelResult:
     """Label ``tasks`` with the graph hierarchy, asking ``annotator`` for at most ``budget``
     clicks (never more: each question tells the annotator the clicks left; a GNN_node
@@ -1069,6 +1076,12 @@ def label_sequences(
             the other levels (:func:`~spamlabels.active.budget.fit_shares`), so that the
             budget is spent instead of rolling over past the last level.
             ``False``: the split as given, with roll-over only.
+        passes: the most passes over the hierarchy. After a pass that left clicks unspent
+            while some levels stopped with questions left (their share was spent), the next
+            pass starts again from every answer so far (a top-up, as ``prior``) and spends
+            what is left, split over the levels again; it stops early when nothing is left,
+            no level has questions left, or a pass spends nothing. Each pass costs the model
+            the inference of a run.
 
     Returns:
         The labels (provenance per box) and every question asked.
@@ -1090,24 +1103,37 @@ def label_sequences(
                 raise ValueError(f"{t.name}: the oracle's truth must hold one identity per "
                                  f"candidate ({len(t.dets)}), got "
                                  f"{'none' if truth is None else len(truth.gt_id)}")  # fmt: skip
+    if isinstance(passes, bool) or not isinstance(passes, int | np.integer) or passes < 1:
+        raise ValueError(f"passes must be a whole number >= 1, got {passes!r}")
     tracker = tracker if tracker is not None else SpamTracker()
     pick = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
     kept = tracker.frame_rate, tracker.image_size  # set per sequence while labelling
+    queries: list[Query] = []
+    left = int(budget)
     try:
-        session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
-        shares = split_levels(session.num_levels(), split)
-        if fit_split and budget > 0 and not ask_all:
-            dry = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
-            shares = fit_shares(shares, dry.capacity(), budget)
         with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
-            session.run(LevelBudget(int(budget), shares), bar)
+            for number in range(1, int(passes) + 1):
+                session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
+                shares = split_levels(session.num_levels(), split)
+                if fit_split and left > 0 and not ask_all:
+                    dry = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
+                    shares = fit_shares(shares, dry.capacity(), left)
+                session.run(LevelBudget(left, shares), bar)
+                spent = sum(q.clicks for q in session.queries)
+                queries += [dataclasses.replace(q, round=number) for q in session.queries]
+                left -= spent
+                know = {t.name: k for t, k in zip(session.tasks, session.know, strict=True)}
+                prior = know
+                if left <= 0 or not session.open_levels or not spent or ask_all:
+                    break
         return LabelResult(
             session.results(),
-            session.queries,
+            queries,
             int(budget),
-            {t.name: k for t, k in zip(session.tasks, session.know, strict=True)},
+            know,
             tuple(session.open_levels),
             tuple(float(x) for x in shares),
+            passes=number,
         )
     finally:
         tracker.frame_rate, tracker.image_size = kept

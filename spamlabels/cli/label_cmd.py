@@ -28,6 +28,16 @@ def _iou(text: str) -> float:
     return value
 
 
+def _passes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     """Register ``spam label``."""
     from spamlabels.active import STRATEGIES
@@ -87,6 +97,11 @@ def add_parser(sub: Any) -> None:
                    help="keep the split as given (unspent clicks only roll over to the next "
                    "level) instead of fitting it to what each level can take, counted by a "
                    "dry run without questions")  # fmt: skip
+    p.add_argument("--passes", type=_passes, default=2, metavar="N",
+                   help="the most passes over the hierarchy (default 2): when a pass leaves "
+                   "clicks while some levels still had questions, the next starts again "
+                   "from its answers (a top-up) and spends the rest; 1 = the paper's "
+                   "single pass")  # fmt: skip
     p.add_argument("--refine-iou", type=_iou, default=None, metavar="IOU",
                    help="oracle: refine accepted boxes whose IoU with the truth is below this "
                    "(2 clicks; default: never, as the paper does on MOT17)")  # fmt: skip
@@ -157,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, annotator=args.annotator, half=args.half, min_conf=args.min_conf,
         score_map=args.score_map,
         weights=args.weights, strategy=args.strategy, split=args.split or DEFAULT_SPLIT,
-        fit_split=not args.no_fit_split, refine_iou=args.refine_iou, seed=args.seed,
+        fit_split=not args.no_fit_split, passes=args.passes, refine_iou=args.refine_iou,
+        seed=args.seed,
         node_level=not args.no_node_level, smooth_seconds=args.smooth, stitch_seconds=args.stitch,
         cut_iou=args.cut_iou, swap_margin=args.swap_margin, answers=args.answers,
         device=args.device, force=args.force,

@@ -113,6 +113,9 @@ class LabelJob:
         split: budget shares of (first levels, the three before the last three, last three).
         fit_split: fit the split to what each level can take (a dry run first;
             :func:`spamlabels.active.label_sequences`); ``False``: roll-over only.
+        passes: the most passes over the hierarchy: a pass that leaves clicks while some
+            levels still had questions is followed by a top-up from its answers
+            (:func:`spamlabels.active.label_sequences`); 1: the paper's single pass.
         refine_iou: the oracle refines matched boxes below this IoU (``None``: never).
         seed: for random strategies.
         node_level: run GNN_node (and ask about single detections).
@@ -151,6 +154,7 @@ class LabelJob:
     strategy: str = "hierarchical"
     split: tuple[float, float, float] = DEFAULT_SPLIT  # type: ignore[assignment]
     fit_split: bool = True
+    passes: int = 2
     refine_iou: float | None = None
     seed: int = 0
     node_level: bool = True
@@ -286,10 +290,11 @@ def _answers_json(result: LabelResult, tasks: Sequence[LabelTask], prior: dict[s
 def _questions_csv(result: LabelResult) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["sequence", "level", "kind", "boxes", "answer", "clicks", "uncertainty"])
+    w.writerow(["sequence", "level", "kind", "boxes", "answer", "clicks", "uncertainty",
+                "pass"])  # fmt: skip
     for q in result.queries:
         w.writerow([q.sequence, q.level, q.kind, q.boxes, q.answer, q.clicks,
-                    f"{q.uncertainty:.4f}"])  # fmt: skip
+                    f"{q.uncertainty:.4f}", q.round])  # fmt: skip
     return buf.getvalue()
 
 
@@ -307,8 +312,10 @@ def _provenance_csv(tracks: Tracks) -> str:
 
 
 def _count(n: int, word: str) -> str:
-    """``"1 click"``, ``"2 clicks"``."""
-    return f"{n} {word}{'' if int(n) == 1 else 's'}"
+    """``"1 click"``, ``"2 clicks"``, ``"2 passes"``."""
+    if int(n) == 1:
+        return f"{n} {word}"
+    return f"{n} {word}{'es' if word.endswith('s') else 's'}"
 
 
 def _unspent(left: int, result: LabelResult, review: bool) -> str:
@@ -349,7 +356,7 @@ def _report(summary: LabelSummary, job: LabelJob) -> str:
         + (f" (+ {e['prior_clicks']} in earlier answers)" if e["prior_clicks"] else "")
         + f" ({frac} of the full manual cost, {e['full_cost_clicks']} clicks) on "
         f"{_count(e['questions'], 'question')} ({job.annotator} annotator, {job.strategy} "
-        "selection).", "",
+        f"selection, {_count(summary.result.passes, 'pass')} over the hierarchy).", "",
         "| sequence | boxes | pseudo | human-accepted | human-refined | interpolated "
         "| human-linked | clicks (+ earlier) | effort (all clicks) | HOTA | MOTA | IDF1 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -489,7 +496,8 @@ def run_label_job(
     annotator = OracleAnnotator(truth, refine_iou=job.refine_iou)
     result = label_sequences(tasks, annotator, clicks, tracker=tracker, strategy=job.strategy,
                              split=job.split, seed=job.seed, progress=progress,
-                             prior=prior, fit_split=job.fit_split)  # fmt: skip
+                             prior=prior, fit_split=job.fit_split,
+                             passes=job.passes)  # fmt: skip
     summary = LabelSummary(result, full)
     summary.effort = _effort(result, costs, prior_clicks)
     table = inputs.evaluate(result.tracks).table
@@ -502,7 +510,8 @@ def run_label_job(
         "min_conf": job.min_conf, "score_map": job.score_map, "strategy": job.strategy,
         # the split given, normalised (fitted per level from it: clicks in per_level)
         "split": [v / sum(job.split) for v in job.split],
-        "fit_split": job.fit_split, "refine_iou": job.refine_iou, "node_level": job.node_level,
+        "fit_split": job.fit_split, "passes": job.passes, "refine_iou": job.refine_iou,
+        "node_level": job.node_level,
         "smooth_seconds": tracker.config.smooth_seconds,
         "stitch_seconds": tracker.config.stitch_seconds,
         "cut_iou": tracker.config.cut_iou,
@@ -595,8 +604,8 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
         DataFormatError: a folder is not a sequence, a file in it is malformed, the oracle
             annotator is asked for a sequence without ``gt/gt.txt``, or the answers file is
             malformed or was given on other candidates.
-        ValueError: a malformed budget or split, an unknown annotator or strategy, or an
-            unusable ``out_dir``.
+        ValueError: a malformed budget, split or number of passes, an unknown annotator or
+            strategy, or an unusable ``out_dir``.
     """
     if job.annotator != "oracle":
         raise ValueError(f"unknown annotator {job.annotator!r} (available: oracle)")
@@ -606,6 +615,9 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     if job.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {job.strategy!r} (available: {', '.join(STRATEGIES)})")
     check_split(job.split)
+    if isinstance(job.passes, bool) or not isinstance(job.passes, int | np.integer) \
+            or job.passes < 1:  # fmt: skip
+        raise ValueError(f"passes must be a whole number >= 1, got {job.passes!r}")
     if job.weights is not None and not Path(job.weights).is_file():
         raise DataFormatError(job.weights, "no such weights file")
     if isinstance(seq_dirs, str | Path):  # one folder would be read as its characters
