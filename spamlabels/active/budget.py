@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,7 @@ __all__ = [
     "CLICKS_REJECT",
     "DEFAULT_SPLIT",
     "LevelBudget",
+    "check_passes",
     "check_split",
     "counted_boxes",
     "fit_shares",
@@ -108,6 +110,14 @@ def parse_budget(text: str, full: int | None) -> int:
     if clicks > MAX_CLICKS:
         raise ValueError(f"budget {text!r}: more than {MAX_CLICKS} clicks")
     return clicks
+
+
+def check_passes(passes: Any) -> int:
+    """``passes`` if it is a whole number >= 1 (passes over the hierarchy); raises
+    :class:`ValueError` otherwise."""
+    if isinstance(passes, bool) or not isinstance(passes, int | np.integer) or passes < 1:
+        raise ValueError(f"passes must be a whole number >= 1, got {passes!r}")
+    return int(passes)
 
 
 def check_split(split: Sequence[float]) -> tuple[float, float, float]:

@@ -48,6 +48,7 @@ from spamlabels.active.budget import (
     CLICKS_REFINE,
     DEFAULT_SPLIT,
     LevelBudget,
+    check_passes,
     fit_shares,
     split_levels,
 )
@@ -1103,8 +1104,7 @@ def label_sequences(
                 raise ValueError(f"{t.name}: the oracle's truth must hold one identity per "
                                  f"candidate ({len(t.dets)}), got "
                                  f"{'none' if truth is None else len(truth.gt_id)}")  # fmt: skip
-    if isinstance(passes, bool) or not isinstance(passes, int | np.integer) or passes < 1:
-        raise ValueError(f"passes must be a whole number >= 1, got {passes!r}")
+    passes = check_passes(passes)
     tracker = tracker if tracker is not None else SpamTracker()
     pick = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
     kept = tracker.frame_rate, tracker.image_size  # set per sequence while labelling
@@ -1112,7 +1112,7 @@ def label_sequences(
     left = int(budget)
     try:
         with tqdm(total=int(budget), desc="label", unit="click", disable=not progress) as bar:
-            for number in range(1, int(passes) + 1):
+            for number in range(1, passes + 1):
                 session = _Session(tracker, tasks, annotator, pick, seed, ask_all, prior)
                 shares = split_levels(session.num_levels(), split)
                 if fit_split and left > 0 and not ask_all:
@@ -1122,8 +1122,8 @@ def label_sequences(
                 spent = sum(q.clicks for q in session.queries)
                 queries += [dataclasses.replace(q, round=number) for q in session.queries]
                 left -= spent
-                know = {t.name: k for t, k in zip(session.tasks, session.know, strict=True)}
-                prior = know
+                prior = know = {t.name: k for t, k in zip(session.tasks, session.know,
+                                                          strict=True)}  # fmt: skip
                 if left <= 0 or not session.open_levels or not spent or ask_all:
                     break
         return LabelResult(

@@ -29,13 +29,12 @@ def _iou(text: str) -> float:
 
 
 def _passes(text: str) -> int:
+    from spamlabels.active import check_passes
+
     try:
-        value = int(text)
+        return check_passes(int(text))
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
 
 
 def add_parser(sub: Any) -> None:

@@ -62,6 +62,7 @@ from spamlabels.active import (
     LabelTask,
     OracleAnnotator,
     SequenceTruth,
+    check_passes,
     check_split,
     full_cost,
     label_sequences,
@@ -615,9 +616,7 @@ def check_label_job(seq_dirs: Sequence[str | Path], out_dir: str | Path,
     if job.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {job.strategy!r} (available: {', '.join(STRATEGIES)})")
     check_split(job.split)
-    if isinstance(job.passes, bool) or not isinstance(job.passes, int | np.integer) \
-            or job.passes < 1:  # fmt: skip
-        raise ValueError(f"passes must be a whole number >= 1, got {job.passes!r}")
+    check_passes(job.passes)
     if job.weights is not None and not Path(job.weights).is_file():
         raise DataFormatError(job.weights, "no such weights file")
     if isinstance(seq_dirs, str | Path):  # one folder would be read as its characters
