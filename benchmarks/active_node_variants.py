@@ -15,7 +15,9 @@ And two orders that read the ground truth (probes of how much knowing the answer
 GNN_node, not methods, and not upper bounds: the oracle's "wrong" is not HOTA's): ``truth``
 asks first the boxes whose fate the model gets wrong as the oracle judges them (a weak box
 rejected though it matches a pedestrian, a kept box that matches none), ``truthfp`` only the
-kept false ones; then the rest as ours.
+kept false ones; then the rest as ours. And a null order, ``null``: first the confident boxes
+(conf >= 0.6, kept whatever GNN_node says) that match a pedestrian, whose "accept" changes no
+decision, so GNN_node's share is spent on (almost) nothing; then the rest as ours.
 
 Association questions as ours. Runs ``benchmarks/active_mot17.py`` with these added to
 ``STRATEGIES`` (and each candidate's ground-truth id given to the hierarchy, which only labels
@@ -94,9 +96,22 @@ def truth_first(view: LevelView, restore: bool = True) -> NDArray[np.float64]:
     return ours + 2.0 * wrong
 
 
-def _inputs_with_truth(seqs: Sequence[MOTSequence], half: str, min_conf: float) -> LabelInputs:
+def null_first(view: LevelView) -> NDArray[np.float64]:
+    """The confident true boxes first (needs ``graph.node_label``): answers that change no
+    decision. Then ours."""
+    ours = decision_entropy(view)
+    label = view.graph.node_label
+    if view.level != 0 or label is None or view.node_prob is None:
+        return ours
+    decided, _ = _decided_and_stays(view)
+    return ours + 2.0 * (~decided & (label > 0.5))
+
+
+def _inputs_with_truth(
+    seqs: Sequence[MOTSequence], half: str, min_conf: float, score_map: str = "none"
+) -> LabelInputs:
     """``load_label_inputs`` with each candidate's ground-truth id in ``dets.data["gt_id"]``."""
-    inputs = _load(seqs, half, min_conf)  # type: ignore[arg-type]
+    inputs = _load(seqs, half, min_conf, score_map)  # type: ignore[arg-type]
     for task in inputs.tasks:
         gt_id = inputs.truth[task.name].gt_id
         task.dets = task.dets.replace(data={**task.dets.data, "gt_id": gt_id})
@@ -109,6 +124,7 @@ STRATEGIES["link"] = Selection(link_entropy, entropy, **_REST)
 STRATEGIES["linkgate"] = Selection(link_gate, entropy, **_REST)
 STRATEGIES["truth"] = Selection(truth_first, entropy, **_REST)
 STRATEGIES["truthfp"] = Selection(lambda view: truth_first(view, restore=False), entropy, **_REST)
+STRATEGIES["null"] = Selection(null_first, entropy, **_REST)
 _load = active_mot17.load_label_inputs
 active_mot17.load_label_inputs = _inputs_with_truth
 
