@@ -30,7 +30,7 @@ its graphs); every option of that script applies:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import active_mot17
 import numpy as np
@@ -84,27 +84,31 @@ def link_gate(view: LevelView) -> NDArray[np.float64]:
     return ours + (decided & (_link(view, stays) >= 0.5))
 
 
-def truth_first(view: LevelView, restore: bool = True) -> NDArray[np.float64]:
-    """The boxes whose default fate is wrong first (needs ``graph.node_label``; ``restore``
-    False: only the kept false ones), then ours."""
+def _truth_boxes_first(
+    view: LevelView,
+    first: Callable[[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float32]], NDArray[np.bool_]],
+) -> NDArray[np.float64]:
+    """At GNN_node the boxes ``first(decided, stays, label)`` picks (needs
+    ``graph.node_label``), then ours; ours alone above GNN_node or without labels."""
     ours = decision_entropy(view)
     label = view.graph.node_label
     if view.level != 0 or label is None or view.node_prob is None:
         return ours
-    _, stays = _decided_and_stays(view)
-    wrong = np.where(stays, label < 0.5, restore & (label > 0.5))
-    return ours + 2.0 * wrong
+    decided, stays = _decided_and_stays(view)
+    return ours + 2.0 * first(decided, stays, label)
+
+
+def truth_first(view: LevelView, restore: bool = True) -> NDArray[np.float64]:
+    """The boxes whose default fate is wrong first (``restore`` False: only the kept false
+    ones), then ours."""
+    return _truth_boxes_first(
+        view, lambda _, stays, label: np.where(stays, label < 0.5, restore & (label > 0.5))
+    )
 
 
 def null_first(view: LevelView) -> NDArray[np.float64]:
-    """The confident true boxes first (needs ``graph.node_label``): answers that change no
-    decision. Then ours."""
-    ours = decision_entropy(view)
-    label = view.graph.node_label
-    if view.level != 0 or label is None or view.node_prob is None:
-        return ours
-    decided, _ = _decided_and_stays(view)
-    return ours + 2.0 * (~decided & (label > 0.5))
+    """The confident true boxes first: answers that change no decision. Then ours."""
+    return _truth_boxes_first(view, lambda decided, _, label: ~decided & (label > 0.5))
 
 
 def _inputs_with_truth(
